@@ -1,0 +1,73 @@
+// The one contract between skel and a plugin. Plugins never read process.env, stdout or exit:
+// skel parses and validates everything, calls one verb, converts and prints.
+import type { Attachment, DNS, Result } from "./types.ts";
+
+/** The parsed network configuration (stdin) as every plugin sees it; plugin-specific keys stay in `raw`. */
+export interface NetConf {
+  cniVersion: string;
+  name: string;
+  type: string;
+  ipam?: { type: string } & Record<string, unknown>;
+  dns?: DNS;
+  /** prevResult, already converted to the current version (undefined when absent) */
+  prevResult?: Result;
+  runtimeConfig: Record<string, unknown>;
+  /** the `args` object (e.g. args.cni.ips), {} when absent */
+  args: Record<string, unknown>;
+  /** the whole decoded stdin object, for plugin config parsers */
+  raw: Record<string, unknown>;
+}
+
+export type Verb = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
+
+/** Everything an ADD/DEL/CHECK needs: validated env plus config. */
+export interface CmdContext {
+  verb: "ADD" | "DEL" | "CHECK";
+  containerId: string;
+  /** may be "" on DEL */
+  netns: string;
+  ifname: string;
+  /** CNI_ARGS as ordered key/value pairs (already syntax-checked) */
+  cniArgs: ReadonlyArray<readonly [string, string]>;
+  /** true when CNI_ARGS carried IgnoreUnknown=1/true */
+  ignoreUnknownArgs: boolean;
+  /** CNI_PATH split on ':' */
+  path: string[];
+  conf: NetConf;
+  /** the raw stdin bytes, passed unchanged to a delegated plugin */
+  stdin: Uint8Array;
+  /** the environment, for delegating to another plugin with the same env */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface GcContext {
+  verb: "GC";
+  path: string[];
+  conf: NetConf;
+  validAttachments: Attachment[];
+  stdin: Uint8Array;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StatusContext {
+  verb: "STATUS";
+  path: string[];
+  conf: NetConf;
+  stdin: Uint8Array;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export type Awaitable<T> = T | Promise<T>;
+
+export interface Plugin {
+  /** the plugin type, e.g. "bridge"; also the name it is installed as */
+  type: string;
+  supportedVersions: readonly string[];
+  /** returns the result in the current version; skel converts to the config's cniVersion */
+  add(ctx: CmdContext): Awaitable<Result>;
+  del(ctx: CmdContext): Awaitable<void>;
+  /** absent = success (like a nil func in the reference skel) */
+  check?(ctx: CmdContext): Awaitable<void>;
+  gc?(ctx: GcContext): Awaitable<void>;
+  status?(ctx: StatusContext): Awaitable<void>;
+}

@@ -1,0 +1,114 @@
+// Network namespaces: open by path, enter on the calling thread, always come back.
+// setns(CLONE_NEWNET) affects only the calling thread; Bun runs our JS on one thread, so everything
+// namespace-sensitive (netlink sockets, /proc/sys writes) happens synchronously inside withNetns.
+import { closeSync, fstatSync, openSync, statfsSync } from "node:fs";
+import { setns, SysError } from "../sys/libc.ts";
+
+const NSFS_MAGIC = 0x6e736673;
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** The netns path does not exist (any more): DEL treats this as "nothing to clean inside". */
+export class NetnsGoneError extends Error {
+  constructor(readonly path: string) {
+    super(`failed to open netns "${path}": no such file or directory`);
+    this.name = "NetnsGoneError";
+  }
+}
+
+/** The path exists but is not a network namespace (wrong filesystem). */
+export class NotNetnsError extends Error {
+  constructor(readonly path: string) {
+    super(`"${path}" is not a valid network namespace path`);
+    this.name = "NotNetnsError";
+  }
+}
+
+/** Failing to restore the original namespace leaves the thread in a foreign netns: never continue. */
+export class NetnsRestoreError extends Error {
+  constructor(cause: unknown) {
+    super(`failed to return to the original network namespace: ${String(cause)}`);
+    this.name = "NetnsRestoreError";
+  }
+}
+
+export class Netns {
+  private constructor(
+    readonly path: string,
+    readonly fd: number,
+  ) {}
+
+  /** Opens a netns by path (bind mount under /run/netns, or /proc/<pid>/ns/net). */
+  static open(path: string): Netns {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NetnsGoneError(path);
+      throw e;
+    }
+    try {
+      const type = Number(statfsSync(path).type);
+      if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotNetnsError(path);
+    } catch (e) {
+      closeSync(fd);
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NetnsGoneError(path);
+      throw e;
+    }
+    return new Netns(path, fd);
+  }
+
+  /** The namespace the calling thread is in now. */
+  static current(): Netns {
+    return Netns.open("/proc/thread-self/ns/net");
+  }
+
+  /** device:inode, to compare two handles for "same namespace". */
+  identity(): string {
+    const st = fstatSync(this.fd);
+    return `${st.dev}:${st.ino}`;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * Runs fn with the calling thread inside ns and restores the original namespace afterwards, even
+ * when fn throws. fn must be synchronous: an await would hand the thread to other work while it is
+ * still inside the container namespace.
+ */
+export function withNetns<T>(ns: Netns, fn: () => T): T {
+  const origin = Netns.current();
+  try {
+    setns(ns.fd);
+    try {
+      const out = fn();
+      if (out instanceof Promise) throw new Error("withNetns: callback must be synchronous");
+      return out;
+    } finally {
+      restore(origin);
+    }
+  } finally {
+    origin.close();
+  }
+}
+
+function restore(origin: Netns): void {
+  try {
+    setns(origin.fd);
+  } catch (e) {
+    // The thread is stranded in the wrong namespace: stop everything rather than act on the wrong node.
+    throw new NetnsRestoreError(e instanceof SysError ? e.message : e);
+  }
+}
+
+/** Opens path, runs fn(ns), closes. */
+export function usingNetns<T>(path: string, fn: (ns: Netns) => T): T {
+  const ns = Netns.open(path);
+  try {
+    return fn(ns);
+  } finally {
+    ns.close();
+  }
+}

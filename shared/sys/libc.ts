@@ -1,0 +1,137 @@
+// The only bridge between tscni and the kernel besides node:fs: libc through bun:ffi.
+// Every other module goes through the typed wrappers below and never sees a pointer.
+import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
+
+const { i32, u32, ptr: P, u64 } = FFIType;
+
+const libc = dlopen("libc.so.6", {
+  socket: { args: [i32, i32, i32], returns: i32 },
+  bind: { args: [i32, P, u32], returns: i32 },
+  sendto: { args: [i32, P, u64, i32, P, u32], returns: i32 },
+  recv: { args: [i32, P, u64, i32], returns: i32 },
+  setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
+  close: { args: [i32], returns: i32 },
+  setns: { args: [i32, i32], returns: i32 },
+  flock: { args: [i32, i32], returns: i32 },
+  __errno_location: { args: [], returns: P },
+});
+
+const sym = libc.symbols;
+
+/** errno names for the values the kernel gives us most; the rest print as "errno N". */
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 11: "EAGAIN",
+  12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 19: "ENODEV", 20: "ENOTDIR", 22: "EINVAL",
+  23: "ENFILE", 24: "EMFILE", 28: "ENOSPC", 34: "ERANGE", 39: "ENOTEMPTY", 61: "ENODATA",
+  71: "EPROTO", 90: "EMSGSIZE", 93: "EPROTONOSUPPORT", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT",
+  98: "EADDRINUSE", 99: "EADDRNOTAVAIL", 100: "ENETDOWN", 101: "ENETUNREACH", 105: "ENOBUFS",
+  107: "ENOTCONN", 110: "ETIMEDOUT", 113: "EHOSTUNREACH", 115: "EINPROGRESS",
+};
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+/** A failed system call, carrying errno and what was attempted. */
+export class SysError extends Error {
+  constructor(
+    readonly op: string,
+    readonly errno: number,
+  ) {
+    super(`${op}: ${errnoName(errno)}`);
+    this.name = "SysError";
+  }
+  get code(): string {
+    return errnoName(this.errno);
+  }
+}
+
+function lastErrno(): number {
+  const p = sym.__errno_location() as Pointer;
+  return read.i32(p, 0);
+}
+
+function check(rc: number, op: string): number {
+  if (rc < 0) throw new SysError(op, lastErrno());
+  return rc;
+}
+
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SOL_NETLINK = 270;
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_GET_STRICT_CHK = 12;
+export const CLONE_NEWNET = 0x40000000;
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+export function netlinkSocket(protocol: number): number {
+  const fd = check(sym.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol), "socket(AF_NETLINK)");
+  const addr = new Uint8Array(12); // sockaddr_nl: family, pad, pid 0 (kernel assigns), groups 0
+  new DataView(addr.buffer).setUint16(0, AF_NETLINK, true);
+  try {
+    check(sym.bind(fd, ptr(addr), addr.length), "bind(AF_NETLINK)");
+  } catch (e) {
+    sym.close(fd);
+    throw e;
+  }
+  return fd;
+}
+
+export function setsockoptInt(fd: number, level: number, name: number, value: number): void {
+  const v = new Int32Array([value]);
+  check(sym.setsockopt(fd, level, name, ptr(v), 4), `setsockopt(${level},${name})`);
+}
+
+const kernelAddr = (() => {
+  const a = new Uint8Array(12);
+  new DataView(a.buffer).setUint16(0, AF_NETLINK, true);
+  return a;
+})();
+
+/** Sends one datagram to the kernel (netlink pid 0). */
+export function sendToKernel(fd: number, data: Uint8Array): void {
+  for (;;) {
+    const rc = sym.sendto(fd, ptr(data), data.length, 0, ptr(kernelAddr), kernelAddr.length);
+    if (rc >= 0) return;
+    const errno = lastErrno();
+    if (errno !== 4) throw new SysError("sendto(netlink)", errno); // retry EINTR only
+  }
+}
+
+/** Receives one datagram into buf; returns its length. */
+export function recvInto(fd: number, buf: Uint8Array): number {
+  for (;;) {
+    const rc = sym.recv(fd, ptr(buf), buf.length, 0);
+    if (rc >= 0) return rc;
+    const errno = lastErrno();
+    if (errno !== 4) throw new SysError("recv(netlink)", errno);
+  }
+}
+
+export function closeFd(fd: number): void {
+  sym.close(fd);
+}
+
+/** setns(2) on the calling thread. nstype 0 accepts any namespace kind; CLONE_NEWNET checks it. */
+export function setns(fd: number, nstype: number = CLONE_NEWNET): void {
+  check(sym.setns(fd, nstype), "setns");
+}
+
+/** flock(2); with LOCK_NB returns false instead of blocking when the lock is held. */
+export function flock(fd: number, op: number): boolean {
+  for (;;) {
+    const rc = sym.flock(fd, op);
+    if (rc === 0) return true;
+    const errno = lastErrno();
+    if (errno === 4) continue;
+    if (errno === 11 && op & LOCK_NB) return false;
+    throw new SysError("flock", errno);
+  }
+}

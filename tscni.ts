@@ -1,0 +1,88 @@
+// tscni: one executable, many plugins. Installed as hard links named after each plugin type,
+// it dispatches on the name it was invoked by (process.argv0 keeps it in a Bun-compiled binary).
+// Each plugin is loaded lazily so a plugin pays only for its own modules at start-up.
+import { readSync, statSync, writeSync } from "node:fs";
+import type { Plugin } from "./shared/cni/plugin.ts";
+import { registerInProcess } from "./shared/cni/delegate.ts";
+import { runPlugin } from "./shared/cni/skel.ts";
+import { PLUGIN_LOADERS, notImplemented } from "./plugins/registry.ts";
+
+const MAX_STDIN = 1 << 20;
+
+function invokedName(): string {
+  const argv0 = process.argv0 || "tscni";
+  const base = argv0.slice(argv0.lastIndexOf("/") + 1);
+  // `tscni <type>` works as well as a hard link named <type>.
+  if ((base === "tscni" || base === "bun") && process.argv[2] && !process.argv[2].startsWith("-")) {
+    return process.argv[2];
+  }
+  return base;
+}
+
+/** Reads stdin up to MAX_STDIN+1 bytes so skel can reject oversize input without buffering it all. */
+function readStdin(): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") continue;
+      if (code === "EOF" || code === "EBADF") break;
+      throw e;
+    }
+    if (n <= 0) break;
+    chunks.push(buf.slice(0, n));
+    total += n;
+    if (total > MAX_STDIN) break;
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+function identityOf(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function write(fd: number, s: string): void {
+  // process.stdout costs ~16 ms to build in Bun; a direct write does not.
+  const bytes = Buffer.from(s);
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off);
+}
+
+async function main(): Promise<number> {
+  const name = invokedName();
+  for (const [type, load] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, load);
+  const load = PLUGIN_LOADERS[name];
+  const plugin: Plugin = load ? await load() : notImplemented(name);
+  return runPlugin(plugin, {
+    env: process.env,
+    readStdin,
+    stdout: (s) => write(1, s),
+    stderr: (s) => write(2, s),
+    ownNetnsIdentity: () => identityOf("/proc/self/ns/net"),
+    netnsIdentity: identityOf,
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    write(1, JSON.stringify({ cniVersion: "1.1.0", code: 999, msg: String(e instanceof Error ? e.message : e) }) + "\n");
+    process.exit(1);
+  },
+);
