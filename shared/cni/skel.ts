@@ -1,0 +1,203 @@
+// The skel: turns env + stdin into one validated context, gates versions (one table), calls one verb
+// of the plugin, converts and prints the result, and maps any error to the CNI error object. Pure:
+// all I/O goes through SkelIO, so unit tests drive every verb in-process.
+import { ignoreUnknownOf, parseCniArgs } from "./args.ts";
+import { DEFAULT_CONFIG_VERSION, buildNetConf, configVersion, decodeConfig, networkName, validAttachments } from "./config.ts";
+import {
+  checkNotOwnNetns,
+  commandOf,
+  parseCommand,
+  readEnv,
+  validateAttachment,
+  type CniEnv,
+  type Command,
+} from "./env.ts";
+import { CniError, ErrorCode, incompatibleVersion, invalidConfig, ioFailure } from "./errors.ts";
+import { goCompactLine, goIndent, goQuote, goQuoteList, type JsonObject } from "./json.ts";
+import type { CmdContext, GcContext, Plugin, StatusContext, Verb } from "./plugin.ts";
+import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, highestVersion, versionAtLeast } from "./version.ts";
+
+export interface SkelIO {
+  env: Readonly<Record<string, string | undefined>>;
+  /** the whole stdin (the caller may stop reading past MAX_CONFIG_BYTES; longer input is rejected) */
+  readStdin(): Uint8Array;
+  stdout(s: string): void;
+  stderr(s: string): void;
+  /** identity (e.g. "dev:ino") of the plugin's own netns; absent/undefined = skip the check */
+  ownNetnsIdentity?(): string | undefined;
+  /** identity of the netns at path; undefined when it cannot be opened */
+  netnsIdentity?(path: string): string | undefined;
+  /** build version for the "about" text (default "version unknown", like the reference) */
+  version?: string;
+}
+
+/** Minimum config version per verb (the reference gates CHECK, GC and STATUS; one table here). */
+export const VERSION_GATES: Readonly<Partial<Record<Verb, string>>> = Object.freeze({
+  CHECK: "0.4.0",
+  GC: "1.1.0",
+  STATUS: "1.1.0",
+});
+
+const ATTACHMENT_VERBS: ReadonlySet<Verb> = new Set<Verb>(["ADD", "DEL", "CHECK"]);
+
+/** Runs one plugin invocation and returns the process exit code (0 ok, 1 error printed on stdout). */
+export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
+  const cmd = commandOf(io.env);
+  if (cmd === undefined) return printAbout(plugin, io);
+  const state: { version?: string } = {};
+  try {
+    const command = parseCommand(cmd);
+    if (command === "VERSION") return printVersion(plugin, io);
+    await runVerb(plugin, io, command, state);
+    return 0;
+  } catch (e) {
+    io.stdout(goIndent(toCniError(e).toJSON(state.version ?? LATEST_VERSION)));
+    return 1;
+  }
+}
+
+function printAbout(plugin: Plugin, io: SkelIO): number {
+  io.stderr(`CNI ${plugin.type} plugin ${io.version ?? "version unknown"}\n`);
+  io.stderr(`CNI protocol versions supported: ${plugin.supportedVersions.join(", ")}\n`);
+  return 0;
+}
+
+/** VERSION: the config's cniVersion when given and supported, else the newest; stdin is optional. */
+function printVersion(plugin: Plugin, io: SkelIO): number {
+  const supported = plugin.supportedVersions;
+  const requested = requestedVersion(io);
+  const cniVersion = requested && supported.includes(requested) ? requested : highestVersion(supported);
+  io.stdout(goCompactLine({ cniVersion, supportedVersions: supported }));
+  return 0;
+}
+
+function requestedVersion(io: SkelIO): string | undefined {
+  try {
+    return configVersion(decodeConfig(io.readStdin()));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything between the environment and the plugin call, as named steps. */
+async function runVerb(plugin: Plugin, io: SkelIO, command: Verb, state: { version?: string }): Promise<void> {
+  const env = readEnv(io.env, command);
+  const stdin = readStdin(io);
+  const raw = decodeConfig(stdin);
+  state.version = knownVersion(raw);
+  networkName(raw);
+  if (ATTACHMENT_VERBS.has(command)) validateAttachment(env);
+  const version = configVersion(raw);
+  checkVersionGate(command, version, plugin.supportedVersions);
+  checkCompatible(version, plugin.supportedVersions);
+  if (ATTACHMENT_VERBS.has(command)) checkNotOwnNetns(env, { own: io.ownNetnsIdentity, of: io.netnsIdentity });
+  await dispatch(plugin, io, { env, stdin, raw, version });
+}
+
+/** The config's cniVersion when it is one we know: errors are then reported in it. */
+function knownVersion(raw: JsonObject): string | undefined {
+  const v = raw.cniVersion ?? DEFAULT_CONFIG_VERSION;
+  const version = v === "" ? DEFAULT_CONFIG_VERSION : v;
+  return typeof version === "string" && SUPPORTED_VERSIONS.includes(version) ? version : undefined;
+}
+
+function readStdin(io: SkelIO): Uint8Array {
+  try {
+    return io.readStdin();
+  } catch (e) {
+    throw ioFailure(`error reading from stdin: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The reference's per-verb gates: config version >= the verb's minimum, and a plugin version >= config's. */
+export function checkVersionGate(verb: Verb, version: string, pluginVersions: readonly string[]): void {
+  const min = VERSION_GATES[verb];
+  if (min === undefined) return;
+  if (!versionAtLeast(version, min)) throw incompatibleVersion(`config version does not allow ${verb}`);
+  if (!pluginVersions.some((v) => versionAtLeast(v, version))) {
+    throw incompatibleVersion(`plugin version does not allow ${verb}`);
+  }
+}
+
+/** The reference's Reconciler: the config version must be one the plugin lists. */
+export function checkCompatible(version: string, pluginVersions: readonly string[]): void {
+  if (pluginVersions.includes(version)) return;
+  const details = `config is ${goQuote(version)}, plugin supports ${goQuoteList(pluginVersions)}`;
+  throw incompatibleVersion("incompatible CNI versions", details);
+}
+
+interface Invocation {
+  env: CniEnv;
+  stdin: Uint8Array;
+  raw: JsonObject;
+  version: string;
+}
+
+async function dispatch(plugin: Plugin, io: SkelIO, inv: Invocation): Promise<void> {
+  const command: Command = inv.env.command;
+  if (command === "GC") return plugin.gc?.(gcContext(io, inv));
+  if (command === "STATUS") return plugin.status?.(statusContext(io, inv));
+  const ctx = cmdContext(io, inv);
+  if (ctx.verb === "ADD") return io.stdout(formatResult(await plugin.add(ctx), inv.version));
+  if (ctx.verb === "DEL") return plugin.del(ctx);
+  if (!ctx.conf.prevResult) throw invalidConfig("required prevResult missing");
+  return plugin.check?.(ctx);
+}
+
+function cmdContext(io: SkelIO, inv: Invocation): CmdContext {
+  const cniArgs = parseCniArgs(inv.env.args);
+  return {
+    verb: inv.env.command as CmdContext["verb"],
+    containerId: inv.env.containerId,
+    netns: inv.env.netns,
+    ifname: inv.env.ifname,
+    cniArgs,
+    ignoreUnknownArgs: ignoreUnknownOf(cniArgs),
+    path: inv.env.path,
+    conf: buildNetConf(inv.raw, inv.version),
+    stdin: inv.stdin,
+    env: io.env,
+  };
+}
+
+function gcContext(io: SkelIO, inv: Invocation): GcContext {
+  const conf = buildNetConf(inv.raw, inv.version);
+  return { verb: "GC", path: inv.env.path, conf, validAttachments: validAttachments(inv.raw), stdin: inv.stdin, env: io.env };
+}
+
+function statusContext(io: SkelIO, inv: Invocation): StatusContext {
+  return { verb: "STATUS", path: inv.env.path, conf: buildNetConf(inv.raw, inv.version), stdin: inv.stdin, env: io.env };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error mapping
+
+/** A lower-layer error that knows its CNI code (e.g. `readonly cniCode = ErrorCode.InvalidNetns`). */
+export interface CodedError extends Error {
+  cniCode: number;
+  cniDetails?: string;
+}
+
+export function isCodedError(e: unknown): e is CodedError {
+  return e instanceof Error && typeof (e as Partial<CodedError>).cniCode === "number";
+}
+
+/**
+ * SHIM until shared/ns/netns.ts gives its classes a `cniCode`: importing them here would pull bun:ffi
+ * into this pure module, so they are recognised by class name. Remove once netns.ts has cniCode.
+ */
+const CODES_BY_ERROR_NAME: Readonly<Record<string, number>> = Object.freeze({
+  NetnsGoneError: ErrorCode.InvalidNetns,
+  NotNetnsError: ErrorCode.InvalidNetns,
+});
+
+/** CniError as is; errors carrying cniCode with that code; anything else 999 with its message. */
+export function toCniError(e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  if (isCodedError(e)) return new CniError(e.cniCode, e.message, e.cniDetails ?? "");
+  if (e instanceof Error) {
+    const code = Object.hasOwn(CODES_BY_ERROR_NAME, e.name) ? CODES_BY_ERROR_NAME[e.name]! : ErrorCode.Internal;
+    return new CniError(code, e.message);
+  }
+  return new CniError(ErrorCode.Internal, String(e));
+}

@@ -1,0 +1,70 @@
+// Names and comments derived from hashes, byte-for-byte as the reference plugins
+// (containernetworking/plugins pkg/utils/netfilter.go, pkg/ip/ipmasq_nftables_linux.go), so rules
+// written by either suite can be found and removed by the other. Pure: node:crypto only.
+import { createHash } from "node:crypto";
+
+/** iptables chain names are at most 28 characters in the reference. */
+export const LEGACY_CHAIN_LENGTH = 28;
+/** knftables.CommentLengthMax: the reference truncates nft comments to 128 bytes. */
+export const NFT_COMMENT_MAX = 128;
+const SHA512_HEX_LENGTH = 128;
+
+function sha512Hex(text: string): string {
+  return createHash("sha512").update(text, "utf8").digest("hex");
+}
+
+/** MustFormatHashWithPrefix: (prefix + hex(sha512(toHash))) cut to `length` characters. */
+export function formatHashWithPrefix(length: number, prefix: string, toHash: string): string {
+  if (prefix.length >= length || length > SHA512_HEX_LENGTH) {
+    throw new RangeError(`hash length ${length} with prefix "${prefix}" is invalid`);
+  }
+  return (prefix + sha512Hex(toHash)).slice(0, length);
+}
+
+/** FormatChainName / MustFormatChainNameWithPrefix: "CNI-" + prefix + sha512(name + id), 28 chars. */
+export function legacyChainName(network: string, containerId: string, prefix = ""): string {
+  return formatHashWithPrefix(LEGACY_CHAIN_LENGTH, `CNI-${prefix}`, network + containerId);
+}
+
+/** FormatComment: Go's `name: %q id: %q` (names are plain ASCII here, so %q is a simple quote). */
+export function legacyComment(network: string, containerId: string): string {
+  return `name: ${goQuote(network)} id: ${goQuote(containerId)}`;
+}
+
+/** The portmap iptables DNAT comment: `dnat name: "<net>" id: "<cid>"`. */
+export function legacyDnatComment(network: string, containerId: string): string {
+  return `dnat name: "${network}" id: "${containerId}"`;
+}
+
+/** Go %q for printable ASCII: backslash and double quote escaped. */
+function goQuote(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** hashForNetwork: the first 16 hex chars of sha512(network). */
+export function masqNetworkHash(network: string): string {
+  return formatHashWithPrefix(16, "", network);
+}
+
+/** hashForInstance: hash16(network) + "-" + hash16(ifname + ":" + containerID). */
+export function masqInstanceHash(network: string, ifname: string, containerId: string): string {
+  return `${masqNetworkHash(network)}-${formatHashWithPrefix(16, "", `${ifname}:${containerId}`)}`;
+}
+
+/**
+ * commentForInstance: "<instance hash>, net: <net>, if: <ifname>, id: <cid>" with double quotes
+ * removed from the readable part, cut to 128 bytes (Go slices the string by bytes).
+ */
+export function masqComment(network: string, ifname: string, containerId: string): string {
+  const strip = (s: string) => s.replaceAll('"', "");
+  const full =
+    `${masqInstanceHash(network, ifname, containerId)}, net: ${strip(network)}, ` +
+    `if: ${strip(ifname)}, id: ${strip(containerId)}`;
+  return truncateUtf8(full, NFT_COMMENT_MAX);
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(s);
+  if (bytes.length <= maxBytes) return s;
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes));
+}

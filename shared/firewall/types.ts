@@ -1,0 +1,111 @@
+// The firewall layer's contract (STYLE.md §9): one FirewallDriver interface, implemented by
+// nft.ts (nftables through libnftables) and none.ts. Backend handles go in constructors, never here.
+
+/** Runs nft command text / JSON listings; shared/sys/nftables.ts in production, a fake in tests. */
+export interface NftRunner {
+  run(text: string): { readonly ok: boolean; readonly output: string; readonly error: string };
+  listJson(what: string): { readonly ok: boolean; readonly items: readonly unknown[]; readonly error: string };
+}
+
+/** One attachment of a container to a network (the GC / DEL identity of ipMasq rules). */
+export interface MasqAttachment {
+  readonly network: string;
+  readonly ifname: string;
+  readonly containerId: string;
+}
+
+/** ipMasq for bridge/ptp: masquerade traffic from each address to anything outside its subnet. */
+export interface MasqSetup extends MasqAttachment {
+  /** Container addresses in CIDR form ("10.88.0.5/24", "fd00::5/64"), as in a CNI result. */
+  readonly ips: readonly { readonly address: string }[];
+}
+
+/** A GC "valid attachment" (cni.dev/valid-attachments entry). */
+export interface ValidAttachment {
+  readonly containerId: string;
+  readonly ifname: string;
+}
+
+export type PortProtocol = "tcp" | "udp" | "sctp";
+
+/** One runtimeConfig.portMappings entry, already validated and lower-cased. */
+export interface PortMapping {
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: PortProtocol;
+  /** Absent or "" or an unspecified address (0.0.0.0, ::) = every local address. */
+  readonly hostIP?: string;
+}
+
+/** portmap ADD/CHECK input. */
+export interface PortForwardSetup {
+  readonly containerId: string;
+  /** Plain container addresses (no prefix); one DNAT target per family, first of each family used. */
+  readonly containerIPs: readonly string[];
+  readonly mappings: readonly PortMapping[];
+  /** Masquerade hairpin and localhost traffic (portmap `snat`, default true). */
+  readonly snat: boolean;
+  /** Masquerade port-forwarded traffic from any source (portmap `masqAll`). */
+  readonly masqAll: boolean;
+  /** nft-syntax conditions put before the jump in prerouting/output (portmap conditionsV4/V6). */
+  readonly conditionsV4?: readonly string[];
+  readonly conditionsV6?: readonly string[];
+}
+
+/** Who already holds a host port that a new mapping wants. */
+export interface PortConflict {
+  readonly family: "ip" | "ip6";
+  readonly protocol: PortProtocol;
+  readonly hostPort: number;
+  /** undefined = the wildcard mapping (all local addresses). */
+  readonly hostIP: string | undefined;
+  readonly ownerContainerId: string;
+}
+
+export interface FirewallDriver {
+  readonly name: "nftables" | "none";
+  setupIPMasq(setup: MasqSetup): void;
+  /** Removes every masquerade rule of this attachment; needs no IPs; missing = done. */
+  teardownIPMasq(attachment: MasqAttachment): void;
+  /** Throws FirewallCheckError when a rule for one of the addresses is missing. */
+  checkIPMasq(setup: MasqSetup): void;
+  /** Removes this network's rules whose attachment is not in `valid`. */
+  gcIPMasq(network: string, valid: readonly ValidAttachment[]): void;
+  /** Throws PortConflictError (naming the owner) when another container holds a host port. */
+  setupPortForward(setup: PortForwardSetup): void;
+  /** Removes every element/rule tagged with this container ID, v4 and v6; missing = done. */
+  teardownPortForward(containerId: string): void;
+  /** Throws FirewallCheckError when an expected mapping or masquerade entry is missing or differs. */
+  checkPortForward(setup: PortForwardSetup): void;
+  /** Mappings of `setup` already held by OTHER containers. */
+  findPortConflicts(setup: PortForwardSetup): PortConflict[];
+}
+
+/** nft rejected a transaction or a listing failed. */
+export class FirewallError extends Error {
+  constructor(
+    readonly op: string,
+    readonly nftError: string,
+  ) {
+    super(`${op}: ${nftError.trim().split("\n")[0] ?? ""}`);
+    this.name = "FirewallError";
+  }
+}
+
+/** CHECK found the kernel state different from what the configuration expects. */
+export class FirewallCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FirewallCheckError";
+  }
+}
+
+/** Another container already forwards one of the requested host ports. */
+export class PortConflictError extends Error {
+  constructor(readonly conflicts: readonly PortConflict[]) {
+    const c = conflicts[0];
+    const where = c ? `${c.hostIP ?? (c.family === "ip" ? "0.0.0.0" : "::")}:${c.hostPort}/${c.protocol}` : "?";
+    super(`host port ${where} is already mapped by container ${c?.ownerContainerId ?? "?"}`);
+    this.name = "PortConflictError";
+  }
+}

@@ -1,0 +1,142 @@
+// High-level route operations: one function per kernel request, option objects in.
+import { AF_INET, AF_INET6, AF_UNSPEC, parseIp, type InetFamily } from "./codec/inet.ts";
+import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "./codec/nlmsg.ts";
+import {
+  decodeRoute,
+  RT_SCOPE_NOWHERE,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  RTM_DELROUTE,
+  RTM_F_CLONED,
+  RTM_GETROUTE,
+  RTM_NEWROUTE,
+  RTN_UNICAST,
+  RTPROT_BOOT,
+  writeRoute,
+  type Route,
+  type RouteRequest,
+} from "./codec/route.ts";
+import { parseCidrOrThrow } from "./addresses.ts";
+import { indexOf, labelOf, type IndexRef } from "./refs.ts";
+import type { NetlinkConn, NetlinkRequester } from "./request.ts";
+
+export type { Route };
+
+export interface RouteOptions {
+  /** Destination CIDR; absent means the default route (then family comes from gw/src/family). */
+  dst?: string;
+  family?: InetFamily;
+  /** Gateway address. */
+  gw?: string;
+  dev?: IndexRef;
+  /** RT_SCOPE_* (default universe; RT_SCOPE_LINK for on-link routes without a gateway). */
+  scope?: number;
+  /** Default RT_TABLE_MAIN. */
+  table?: number;
+  /** Metric. */
+  priority?: number;
+  /** RTAX_MTU / RTAX_ADVMSS metrics. */
+  mtu?: number;
+  advmss?: number;
+  /** Preferred source (RTA_PREFSRC). */
+  src?: string;
+  /** RTPROT_* (default RTPROT_BOOT, as `ip route add` and the reference). */
+  protocol?: number;
+  /** RTN_* (default RTN_UNICAST). */
+  type?: number;
+  /** IPv6 router preference (RTA_PREF). */
+  pref?: number;
+}
+
+function addrOf(s: string, family: InetFamily | undefined, what: string): Uint8Array {
+  const b = parseIp(s);
+  if (!b || (family !== undefined && (b.length === 4) !== (family === AF_INET))) {
+    throw new RangeError(`invalid ${what} "${s}"`);
+  }
+  return b;
+}
+
+function familyOfBytes(b: Uint8Array): InetFamily {
+  return b.length === 4 ? AF_INET : AF_INET6;
+}
+
+/** The request for o; defaults as for RTM_NEWROUTE. */
+function routeRequest(o: RouteOptions): RouteRequest {
+  let family = o.family;
+  const dst = o.dst === undefined ? undefined : parseCidrOrThrow(o.dst);
+  if (dst) family ??= dst.family;
+  const gateway = o.gw === undefined ? undefined : addrOf(o.gw, family, "gateway");
+  if (gateway) family ??= familyOfBytes(gateway);
+  const prefsrc = o.src === undefined ? undefined : addrOf(o.src, family, "source");
+  if (prefsrc) family ??= familyOfBytes(prefsrc);
+  if (family === undefined) throw new RangeError("route: family needed when dst, gw and src are all absent");
+  if (dst && dst.family !== family) throw new RangeError(`route: ${o.dst} is not of the route's family`);
+  return {
+    family,
+    dstLen: dst?.prefixLen ?? 0,
+    table: o.table ?? RT_TABLE_MAIN,
+    protocol: o.protocol ?? RTPROT_BOOT,
+    scope: o.scope ?? RT_SCOPE_UNIVERSE,
+    type: o.type ?? RTN_UNICAST,
+    dst: dst && dst.prefixLen > 0 ? dst.addr : undefined,
+    gateway,
+    oif: o.dev === undefined ? undefined : indexOf(o.dev),
+    priority: o.priority,
+    prefsrc,
+    mtu: o.mtu,
+    advmss: o.advmss,
+    pref: o.pref,
+  };
+}
+
+/** "10.2.0.0/16 via 10.1.0.1 dev eth0" (for error messages). */
+function routeLabel(o: RouteOptions): string {
+  let s = o.dst === undefined || /\/0$/.test(o.dst) ? "default" : o.dst;
+  if (o.gw !== undefined) s += ` via ${o.gw}`;
+  if (o.dev !== undefined) s += ` dev ${labelOf(o.dev)}`;
+  if (o.table !== undefined && o.table !== RT_TABLE_MAIN) s += ` table ${o.table}`;
+  return s;
+}
+
+/** Adds a route (EEXIST if an equal one exists). */
+export function addRoute(r: NetlinkRequester, o: RouteOptions): void {
+  const m = routeRequest(o);
+  r.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, `add route ${routeLabel(o)}`, (w) => writeRoute(w, m));
+}
+
+/** Adds a route or replaces the one with the same destination, table, tos and priority. */
+export function replaceRoute(r: NetlinkRequester, o: RouteOptions): void {
+  const m = routeRequest(o);
+  r.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, `replace route ${routeLabel(o)}`, (w) => writeRoute(w, m));
+}
+
+/** Deletes the route matching o (unset fields match anything; ESRCH if none: see isNotFound()). */
+export function deleteRoute(r: NetlinkRequester, o: RouteOptions): void {
+  const m = routeRequest(o);
+  m.protocol = o.protocol ?? 0;
+  m.type = o.type ?? 0;
+  m.scope = o.scope ?? RT_SCOPE_NOWHERE;
+  r.request(RTM_DELROUTE, 0, `delete route ${routeLabel(o)}`, (w) => writeRoute(w, m));
+}
+
+export interface RouteFilter {
+  family?: InetFamily;
+  /** Default RT_TABLE_MAIN; 0 lists every table. */
+  table?: number;
+  dev?: IndexRef;
+}
+
+/** Routes (dump) of a table (main by default), optionally one family and one output device. */
+export function listRoutes(c: NetlinkConn, filter: RouteFilter = {}): Route[] {
+  const family = filter.family ?? AF_UNSPEC;
+  const table = filter.table ?? RT_TABLE_MAIN;
+  const oif = filter.dev === undefined ? undefined : indexOf(filter.dev);
+  const m: RouteRequest = { family, table: table || undefined, oif };
+  return c.dump(RTM_GETROUTE, 0, "list routes", (w) => writeRoute(w, m), (dv, off, end, type) => {
+    if (type !== RTM_NEWROUTE) return undefined;
+    const rt = decodeRoute(dv, off, end);
+    if (rt.flags & RTM_F_CLONED) return undefined;
+    if ((table && rt.table !== table) || (oif !== undefined && rt.oif !== oif)) return undefined;
+    return family && rt.family !== family ? undefined : rt;
+  });
+}

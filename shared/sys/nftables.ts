@@ -1,0 +1,141 @@
+// libnftables through bun:ffi, with `nft -f -` as the fallback when the library is not installed.
+// Everything runs in the network namespace of the CALLING THREAD: a fresh nft context (and so a fresh
+// netlink socket) is made per call, so a call made inside withNetns() acts on that namespace.
+// A context is cheap (~0.1 ms); caching one would pin its socket to the namespace it was opened in.
+import { existsSync } from "node:fs";
+import { dlopen, FFIType, ptr, CString, type Pointer } from "bun:ffi";
+
+/** The outcome of one nft command buffer; `ok` is false when nft rejected it (nothing was applied). */
+export interface NftResult {
+  readonly ok: boolean;
+  readonly output: string;
+  readonly error: string;
+}
+
+/** A JSON listing: the `nftables` array without its metainfo entry; empty when `ok` is false. */
+export interface NftJsonResult {
+  readonly ok: boolean;
+  readonly items: readonly unknown[];
+  readonly error: string;
+}
+
+/** Neither libnftables.so.1 nor an `nft` binary is available. */
+export class NftUnavailableError extends Error {
+  constructor() {
+    super(
+      "nftables is unavailable: neither libnftables.so.1 (Debian package libnftables1) " +
+        "nor the nft binary (Debian package nftables) was found",
+    );
+    this.name = "NftUnavailableError";
+  }
+}
+
+const NFT_CTX_DEFAULT = 0;
+const NFT_CTX_OUTPUT_JSON = 1 << 4;
+const NFT_BINARIES = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"];
+
+const { ptr: P, i32, u32, void: VOID } = FFIType;
+
+function openLibrary() {
+  return dlopen("libnftables.so.1", {
+    nft_ctx_new: { args: [u32], returns: P },
+    nft_ctx_free: { args: [P], returns: VOID },
+    nft_ctx_buffer_output: { args: [P], returns: i32 },
+    nft_ctx_buffer_error: { args: [P], returns: i32 },
+    nft_ctx_output_set_flags: { args: [P, u32], returns: VOID },
+    nft_run_cmd_from_buffer: { args: [P, P], returns: i32 },
+    nft_ctx_get_output_buffer: { args: [P], returns: P },
+    nft_ctx_get_error_buffer: { args: [P], returns: P },
+  });
+}
+
+type Library = ReturnType<typeof openLibrary>;
+
+/** undefined = not tried yet; null = tried and absent. */
+let library: Library | null | undefined;
+let nftBinary: string | null | undefined;
+
+function loadLibrary(): Library | null {
+  if (library === undefined) {
+    try {
+      library = openLibrary();
+    } catch {
+      library = null;
+    }
+  }
+  return library;
+}
+
+function findNftBinary(): string | null {
+  if (nftBinary === undefined) nftBinary = NFT_BINARIES.find((p) => existsSync(p)) ?? null;
+  return nftBinary;
+}
+
+/** Which backend runNft uses here: the library in-process, the nft binary, or none. */
+export function nftBackend(): "libnftables" | "nft-exec" | "none" {
+  if (loadLibrary()) return "libnftables";
+  return findNftBinary() ? "nft-exec" : "none";
+}
+
+function readCString(p: Pointer | null): string {
+  return p ? new CString(p).toString() : "";
+}
+
+function runInProcess(lib: Library, text: string, flags: number): NftResult {
+  const s = lib.symbols;
+  const ctx = s.nft_ctx_new(NFT_CTX_DEFAULT) as Pointer | null;
+  if (!ctx) return { ok: false, output: "", error: "nft_ctx_new failed" };
+  try {
+    s.nft_ctx_buffer_output(ctx);
+    s.nft_ctx_buffer_error(ctx);
+    if (flags) s.nft_ctx_output_set_flags(ctx, flags);
+    const buf = Buffer.from(`${text}\0`, "utf8");
+    const rc = s.nft_run_cmd_from_buffer(ctx, ptr(buf));
+    const output = readCString(s.nft_ctx_get_output_buffer(ctx) as Pointer | null);
+    const error = readCString(s.nft_ctx_get_error_buffer(ctx) as Pointer | null);
+    return { ok: rc === 0, output, error };
+  } finally {
+    s.nft_ctx_free(ctx);
+  }
+}
+
+function runExec(binary: string, text: string, json: boolean): NftResult {
+  const argv = json ? [binary, "-j", "-f", "-"] : [binary, "-f", "-"];
+  const proc = Bun.spawnSync(argv, { stdin: Buffer.from(text, "utf8"), stdout: "pipe", stderr: "pipe" });
+  return { ok: proc.exitCode === 0, output: proc.stdout.toString(), error: proc.stderr.toString() };
+}
+
+function run(text: string, json: boolean): NftResult {
+  const lib = loadLibrary();
+  if (lib) return runInProcess(lib, text, json ? NFT_CTX_OUTPUT_JSON : 0);
+  const binary = findNftBinary();
+  if (binary) return runExec(binary, text, json);
+  throw new NftUnavailableError();
+}
+
+/**
+ * Runs an nft command buffer (one or more commands, one per line) as ONE transaction in the calling
+ * thread's network namespace. Either everything applies (`ok`) or nothing does.
+ */
+export function runNft(text: string): NftResult {
+  return run(text, false);
+}
+
+/**
+ * `list <what>` in JSON (e.g. `chain inet cni_plugins_masquerade masq_checks`, `table ip cni_hostport`).
+ * A missing object gives ok=false with nft's error text, not an exception.
+ */
+export function listNftJson(what: string): NftJsonResult {
+  const res = run(`list ${what}`, true);
+  if (!res.ok) return { ok: false, items: [], error: res.error };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.output);
+  } catch {
+    return { ok: false, items: [], error: `list ${what}: unparseable JSON output` };
+  }
+  const all = (parsed as { nftables?: unknown }).nftables;
+  if (!Array.isArray(all)) return { ok: false, items: [], error: `list ${what}: no "nftables" array` };
+  const items = all.filter((x) => !(typeof x === "object" && x !== null && "metainfo" in x));
+  return { ok: true, items, error: "" };
+}
