@@ -1,8 +1,10 @@
 // host-local ranges and range sets: canonicalisation (defaults + validation) and membership, with the
 // reference's rules and messages (plugins/ipam/host-local/backend/allocator/range.go, range_set.go).
 // Pure: no I/O.
-import { compareIP, formatIP, ipEqual, lastAddress, makeIP, nextIP, type Cidr, type IP } from "../../shared/ip/index.ts";
-import { contains as cidrContains, formatCIDR, hasHostBits, isConsistent, networkAddress } from "../../shared/ip/cidr.ts";
+import {
+  compareIP, contains as cidrContains, formatCIDR, formatIP, hasHostBits, ipEqual, isConsistent, lastAddress, makeIP,
+  networkAddress, nextIP, type Cidr, type IP,
+} from "../../shared/ip/index.ts";
 
 /** A range as written in the config (every field optional until canonicalised). */
 export interface RawRange {

@@ -11,6 +11,7 @@ import {
   validateAttachment,
   type CniEnv,
   type Command,
+  type NetnsIdentity,
 } from "./env.ts";
 import { CniError, ErrorCode, incompatibleVersion, invalidConfig, ioFailure } from "./errors.ts";
 import { goCompactLine, goIndent, goQuote, goQuoteList, type JsonObject } from "./json.ts";
@@ -90,8 +91,12 @@ async function runVerb(plugin: Plugin, io: SkelIO, command: Verb, state: { versi
   const version = configVersion(raw);
   checkVersionGate(command, version, plugin.supportedVersions);
   checkCompatible(version, plugin.supportedVersions);
-  if (ATTACHMENT_VERBS.has(command)) checkNotOwnNetns(env, { own: io.ownNetnsIdentity, of: io.netnsIdentity });
+  if (ATTACHMENT_VERBS.has(command)) checkNotOwnNetns(env, netnsIdentity(io));
   await dispatch(plugin, io, { env, stdin, raw, version });
+}
+
+function netnsIdentity(io: SkelIO): NetnsIdentity {
+  return { own: () => io.ownNetnsIdentity?.(), of: (path) => io.netnsIdentity?.(path) };
 }
 
 /** The config's cniVersion when it is one we know: errors are then reported in it. */
@@ -182,22 +187,10 @@ export function isCodedError(e: unknown): e is CodedError {
   return e instanceof Error && typeof (e as Partial<CodedError>).cniCode === "number";
 }
 
-/**
- * SHIM until shared/ns/netns.ts gives its classes a `cniCode`: importing them here would pull bun:ffi
- * into this pure module, so they are recognised by class name. Remove once netns.ts has cniCode.
- */
-const CODES_BY_ERROR_NAME: Readonly<Record<string, number>> = Object.freeze({
-  NetnsGoneError: ErrorCode.InvalidNetns,
-  NotNetnsError: ErrorCode.InvalidNetns,
-});
-
 /** CniError as is; errors carrying cniCode with that code; anything else 999 with its message. */
 export function toCniError(e: unknown): CniError {
   if (e instanceof CniError) return e;
   if (isCodedError(e)) return new CniError(e.cniCode, e.message, e.cniDetails ?? "");
-  if (e instanceof Error) {
-    const code = Object.hasOwn(CODES_BY_ERROR_NAME, e.name) ? CODES_BY_ERROR_NAME[e.name]! : ErrorCode.Internal;
-    return new CniError(code, e.message);
-  }
+  if (e instanceof Error) return new CniError(ErrorCode.Internal, e.message);
   return new CniError(ErrorCode.Internal, String(e));
 }

@@ -320,6 +320,11 @@ export function parseDNS(v: unknown, where = "dns"): DNS {
   });
 }
 
+/** A parsed result carries dns only when it says something. */
+function nonEmptyDNS(d: DNS): DNS | undefined {
+  return Object.keys(d).length > 0 ? d : undefined;
+}
+
 /** Any version's route (the Go types share one Route type, so every field is read). */
 function parseRoute(o: JsonObject, where: string): Route {
   return compact({
@@ -363,7 +368,7 @@ function parseListShape(o: JsonObject, shape: ResultShape): Omit<Result, "cniVer
     interfaces: each("interfaces", (e, w) => parseInterface(e, w, shape)),
     ips: each("ips", parseIpConfig),
     routes: each("routes", parseRoute),
-    dns: parseDNS(o.dns, "dns"),
+    dns: nonEmptyDNS(parseDNS(o.dns, "dns")),
   });
 }
 
@@ -377,7 +382,7 @@ function parseV02Shape(o: JsonObject): Omit<Result, "cniVersion"> {
     ips.push(compact({ interface: undefined, address: reqCidr(ipc, "ip", key), gateway: optIp(ipc, "gateway", key) }));
     optArray(ipc, "routes", key).forEach((r, i) => routes.push(parseRoute(r, `${key}.routes[${i}]`)));
   }
-  return compact({ ips: nonEmpty(ips), routes: nonEmpty(routes), dns: parseDNS(o.dns, "dns") });
+  return compact({ ips: nonEmpty(ips), routes: nonEmpty(routes), dns: nonEmptyDNS(parseDNS(o.dns, "dns")) });
 }
 
 /** Reads the result's own cniVersion, or `fallbackVersion` when it has none (as libcni does). */

@@ -15,8 +15,9 @@ export class NetnsGoneError extends Error {
   }
 }
 
-/** The path exists but is not a network namespace (wrong filesystem). */
+/** The path exists but is not a network namespace (wrong filesystem): CNI_NETNS is invalid (code 4). */
 export class NotNetnsError extends Error {
+  readonly cniCode = 4;
   constructor(readonly path: string) {
     super(`"${path}" is not a valid network namespace path`);
     this.name = "NotNetnsError";

@@ -1,6 +1,7 @@
 // host-local through the compiled binary: lifecycle, concurrency, exhaustion, bad input, and store
 // compatibility with the reference host-local (/usr/lib/cni) on the same dataDir, both ways.
 // Every test runs the plugins inside its own private node netns (tscni-hl-*), with a temp dataDir.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -104,6 +105,20 @@ run("host-local binary", () => {
       "failed to allocate for range 0: 10.12.0.2 has been allocated to dup, duplicate allocation is not allowed",
     );
   });
+
+  it("lock: another process holds flock on <store>/lock -> ADD waits for it", async () => {
+    const c = conf({ subnet: "10.14.0.0/24" });
+    ok(ours({ command: "ADD", config: c, containerId: "l0" }));
+    const holderProc = spawn("flock", ["-x", path.join(storeDir(), "lock"), "sleep", "1"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 150)); // let flock(1) take the lock
+      const t0 = Date.now();
+      ok(await oursAsync({ command: "ADD", config: c, containerId: "l1" }));
+      expect(Date.now() - t0).toBeGreaterThan(600);
+    } finally {
+      holderProc.kill();
+    }
+  }, 20_000);
 
   it("add x100 concurrently then del x100 -> 100 distinct IPs, consistent store, then empty", async () => {
     const c = conf({ subnet: "10.13.0.0/24" });
@@ -216,6 +231,37 @@ runRef("host-local vs reference /usr/lib/cni/host-local", () => {
       // our config-validation errors are 7 (invalid config) where the reference's are untyped (999)
       if (codes.ref === 999 && codes.ours === 7) codes.ours = 999;
       expect(codes.ours).toBe(codes.ref);
+      expect(ipFiles()).toEqual([]);
+    });
+  }
+
+  const badConfigs: Array<[string, Record<string, unknown>, string?]> = [
+    ["/31", { subnet: "10.41.0.0/31" }],
+    ["/128", { subnet: "fd41::/128" }],
+    ["host bits", { subnet: "10.41.0.1/24" }],
+    ["v4-mapped subnet", { subnet: "::ffff:10.41.0.0/120" }],
+    ["start outside", { subnet: "10.41.0.0/24", rangeStart: "10.42.0.1" }],
+    ["end outside", { subnet: "10.41.0.0/24", rangeEnd: "10.42.0.1" }],
+    ["start after end", { subnet: "10.41.0.0/24", rangeStart: "10.41.0.100", rangeEnd: "10.41.0.50" }],
+    ["bad CIDR", { subnet: "bogus" }],
+    ["empty ranges", { ranges: [] }],
+    ["empty range set", { ranges: [[]] }],
+    ["range without subnet", { ranges: [[{ rangeStart: "10.41.0.5" }]] }],
+    ["overlap in a set", { ranges: [[{ subnet: "10.41.0.0/24" }, { subnet: "10.41.0.0/25" }]] }],
+    ["overlapping sets", { ranges: [[{ subnet: "10.41.0.0/24" }], [{ subnet: "10.41.0.0/25" }]] }],
+    ["mixed families", { ranges: [[{ subnet: "10.41.0.0/24" }, { subnet: "fd41::/64" }]] }],
+    ["requested gateway", { subnet: "10.41.0.0/24" }, "IP=10.41.0.1"],
+    ["requested outside", { subnet: "10.41.0.0/24" }, "IP=10.99.0.1"],
+    ["bad requested", { subnet: "10.41.0.0/24" }, "IP=bogus"],
+    ["missing resolvConf", { subnet: "10.41.0.0/24", resolvConf: "/nonexistent/resolv.conf" }],
+  ];
+  for (const [what, ipam, cniArgs] of badConfigs) {
+    it(`add: ${what} -> same message as the reference, nothing allocated`, () => {
+      const o = ours({ command: "ADD", config: conf(ipam), cniArgs });
+      const r = ref({ command: "ADD", config: conf(ipam), cniArgs });
+      expect(r.code).toBe(1);
+      expect(o.code).toBe(1);
+      expect(o.json.msg).toBe(r.json.msg);
       expect(ipFiles()).toEqual([]);
     });
   }

@@ -1,5 +1,5 @@
 // rtnetlink addresses: struct ifaddrmsg + IFA_* attributes, request encoder and reply decoder.
-import { attrStr, attrU32, attrView, forEachAttr, LE } from "./attr.ts";
+import { attrStr, attrU32, attrView, forEachAttr, LE, needStruct } from "./attr.ts";
 import { NetlinkDecodeError } from "./errors.ts";
 import { formatIp } from "./inet.ts";
 import type { NlWriter } from "./writer.ts";
@@ -87,7 +87,7 @@ export function writeAddr(w: NlWriter, m: AddrRequest): void {
 
 /** Decodes an RTM_NEWADDR payload [off, end). */
 export function decodeAddr(dv: DataView, off: number, end: number): Address {
-  if (end - off < IFADDRMSG_LEN) throw new NetlinkDecodeError(`ifaddrmsg of ${end - off} bytes`, off);
+  needStruct(dv, off, end, IFADDRMSG_LEN, "ifaddrmsg");
   const a: Address = {
     family: dv.getUint8(off),
     prefixLen: dv.getUint8(off + 1),

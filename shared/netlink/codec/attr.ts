@@ -32,6 +32,13 @@ export function forEachAttr(dv: DataView, off: number, end: number, visit: AttrV
   }
 }
 
+/** Checks that [off, end) lies in the buffer and holds at least a fixed header of size bytes. */
+export function needStruct(dv: DataView, off: number, end: number, size: number, what: string): void {
+  if (end > dv.byteLength || off < 0 || end - off < size) {
+    throw new NetlinkDecodeError(`${what} needs ${size} bytes, has ${Math.min(end, dv.byteLength) - off}`, off);
+  }
+}
+
 function need(len: number, min: number, off: number, what: string): void {
   if (len < min) throw new NetlinkDecodeError(`${what} attribute needs ${min} bytes, has ${len}`, off);
 }

@@ -11,6 +11,7 @@ import {
   attrU8,
   forEachAttr,
   LE,
+  needStruct,
   NLA_F_NESTED,
 } from "./attr.ts";
 import { NetlinkDecodeError } from "./errors.ts";
@@ -361,7 +362,7 @@ function decodeBridgeAfSpec(dv: DataView, off: number, end: number, link: Link):
 
 /** Decodes an RTM_NEWLINK payload [off, end). */
 export function decodeLink(dv: DataView, off: number, end: number): Link {
-  if (end - off < IFINFOMSG_LEN) throw new NetlinkDecodeError(`ifinfomsg of ${end - off} bytes`, off);
+  needStruct(dv, off, end, IFINFOMSG_LEN, "ifinfomsg");
   const flags = dv.getUint32(off + 8, LE);
   const link: Link = {
     family: dv.getUint8(off),

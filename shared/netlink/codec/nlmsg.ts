@@ -1,6 +1,6 @@
 // nlmsghdr walking and the two control messages every request ends with: NLMSG_ERROR (ack or
 // error, with extended-ack TLVs) and NLMSG_DONE (end of a dump).
-import { attrStr, attrU32, forEachAttr, LE } from "./attr.ts";
+import { attrStr, attrU32, forEachAttr, LE, needStruct } from "./attr.ts";
 import { NetlinkDecodeError } from "./errors.ts";
 import { NLMSG_HDRLEN } from "./writer.ts";
 
@@ -71,6 +71,9 @@ export interface NetlinkAck {
   missingAttrType?: number;
 }
 
+/** The kernel sends -errno; report errno (and a clean 0, not -0). */
+const negErrno = (v: number): number => (v === 0 ? 0 : -v);
+
 function decodeAckTlvs(dv: DataView, off: number, end: number, out: NetlinkAck): void {
   forEachAttr(dv, off, end, (type, o, l) => {
     if (type === NLMSGERR_ATTR_MSG) out.message = attrStr(dv, o, l);
@@ -81,9 +84,9 @@ function decodeAckTlvs(dv: DataView, off: number, end: number, out: NetlinkAck):
 
 /** Decodes an NLMSG_ERROR payload [off, end); flags are the NLMSG_ERROR message's own flags. */
 export function decodeError(dv: DataView, off: number, end: number, flags: number): NetlinkAck {
-  if (end - off < 4 + NLMSG_HDRLEN) throw new NetlinkDecodeError(`NLMSG_ERROR payload of ${end - off} bytes`, off);
+  needStruct(dv, off, end, 4 + NLMSG_HDRLEN, "nlmsgerr");
   const out: NetlinkAck = {
-    error: -dv.getInt32(off, LE),
+    error: negErrno(dv.getInt32(off, LE)),
     requestType: dv.getUint16(off + 8, LE),
     requestSeq: dv.getUint32(off + 12, LE),
   };
@@ -99,7 +102,8 @@ export function decodeError(dv: DataView, off: number, end: number, flags: numbe
 /** Decodes an NLMSG_DONE payload: the dump's final status, optionally with ext-ack TLVs. */
 export function decodeDone(dv: DataView, off: number, end: number, flags: number): NetlinkAck {
   if (end - off < 4) return { error: 0 };
-  const out: NetlinkAck = { error: -dv.getInt32(off, LE) };
+  needStruct(dv, off, end, 4, "NLMSG_DONE status");
+  const out: NetlinkAck = { error: negErrno(dv.getInt32(off, LE)) };
   if (flags & NLM_F_ACK_TLVS) decodeAckTlvs(dv, off + 4, end, out);
   return out;
 }

@@ -1,6 +1,5 @@
 // rtnetlink routes: struct rtmsg + RTA_* attributes, request encoder and reply decoder.
-import { attrU32, attrU8, attrView, forEachAttr, LE } from "./attr.ts";
-import { NetlinkDecodeError } from "./errors.ts";
+import { attrU32, attrU8, attrView, forEachAttr, LE, needStruct } from "./attr.ts";
 import { formatIp } from "./inet.ts";
 import type { NlWriter } from "./writer.ts";
 
@@ -135,7 +134,7 @@ function decodeMetrics(dv: DataView, off: number, end: number, r: Route): void {
 
 /** Decodes an RTM_NEWROUTE payload [off, end). */
 export function decodeRoute(dv: DataView, off: number, end: number): Route {
-  if (end - off < RTMSG_LEN) throw new NetlinkDecodeError(`rtmsg of ${end - off} bytes`, off);
+  needStruct(dv, off, end, RTMSG_LEN, "rtmsg");
   const r: Route = {
     family: dv.getUint8(off),
     dstLen: dv.getUint8(off + 1),

@@ -113,7 +113,7 @@ describe("ADD", () => {
   it("add: prevResult in an older version -> converted to current for the plugin", async () => {
     const { plugin, calls } = fakePlugin();
     await run(plugin, ADD_ENV, conf({ prevResult: { ips: [{ version: "4", address: "10.1.0.5/24" }] } }, "0.4.0"));
-    expect(calls.add[0]!.conf.prevResult).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.1.0.5/24" }], dns: {} });
+    expect(calls.add[0]!.conf.prevResult).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.1.0.5/24" }] });
   });
 
   it("add: runtimeConfig, args and dns -> passed through validated", async () => {
@@ -429,8 +429,8 @@ describe("error mapping", () => {
     expect((await run(plugin, withVerb("DEL"), conf())).json).toStrictEqual({ cniVersion: "1.0.0", code: 11, msg: "lock busy", details: "lock held" });
   });
 
-  it("errors: NetnsGoneError -> 8 (shim until netns.ts carries cniCode)", () => {
-    expect(toCniError(new NetnsGoneError())).toMatchObject({ code: 8, msg: 'failed to open netns "/x": no such file or directory' });
+  it("errors: an uncoded lower-layer error (netns gone on ADD) -> 999 like the reference", () => {
+    expect(toCniError(new NetnsGoneError())).toMatchObject({ code: 999, msg: 'failed to open netns "/x": no such file or directory' });
   });
 
   it("errors: plain Error or non-Error -> 999 with its message", async () => {

@@ -225,7 +225,7 @@ describe("parseResult (each version -> current)", () => {
 
   it("parse: result without cniVersion -> takes the fallback version's shape", () => {
     const r = parseResult({ ip4: { ip: "10.0.0.2/24" } }, "0.2.0");
-    expect(r).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.0.0.2/24" }], dns: {} });
+    expect(r).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.0.0.2/24" }] });
   });
 
   it("parse: non-canonical addresses -> re-printed as Go's net.IP.String()", () => {
@@ -245,7 +245,7 @@ describe("parseResult (each version -> current)", () => {
 describe("parsePrevResult", () => {
   it("prevResult: no cniVersion -> config version injected", () => {
     const r = parsePrevResult({ ips: [{ version: "4", address: "10.0.0.2/24" }] }, "0.4.0");
-    expect(r).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.0.0.2/24" }], dns: {} });
+    expect(r).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.0.0.2/24" }] });
   });
 
   it("prevResult: 1.1.0 result under a 1.0.0 config -> accepted (one Go type)", () => {

@@ -1,0 +1,79 @@
+// The pod's veth pair, created as the reference does: inside the container netns with the peer sent
+// straight to the host netns (IFLA_NET_NS_FD), host name "veth" + 8 random hex chars, retried on a
+// name collision.
+import { randomBytes } from "node:crypto";
+import { CniError } from "../cni/errors.ts";
+import { isExists } from "../netlink/errors.ts";
+import { createVeth, getLinkByName, setLinkUp } from "../netlink/links.ts";
+import type { Link } from "../netlink/codec/link.ts";
+import { writeSysctl } from "../sys/sysctl.ts";
+import type { PodHandles } from "./handles.ts";
+
+const NAME_ATTEMPTS = 10;
+
+export interface VethOptions {
+  ifname: string;
+  /** 0 = kernel default */
+  mtu: number;
+  /** container side MAC, "" = random */
+  mac: string;
+}
+
+export interface VethPair {
+  host: Link;
+  container: Link;
+}
+
+export function randomVethName(): string {
+  return `veth${randomBytes(4).toString("hex")}`;
+}
+
+/** Fails like the reference when the container already has an interface of that name. */
+export function assertIfnameFree(h: PodHandles, ifname: string): void {
+  if (getLinkByName(h.ctr, ifname)) {
+    throw new CniError(999, `container veth name provided (${ifname}) already exists`);
+  }
+}
+
+function createPair(h: PodHandles, o: VethOptions, hostName: string): void {
+  createVeth(h.ctr, {
+    name: o.ifname,
+    mtu: o.mtu || undefined,
+    mac: o.mac || undefined,
+    peerName: hostName,
+    peerNetnsFd: h.hostNs.fd,
+  });
+}
+
+/** Creates the pair and brings both ends up. The caller owns rollback (deleting either end deletes both). */
+export function createPodVeth(h: PodHandles, o: VethOptions): VethPair {
+  assertIfnameFree(h, o.ifname);
+  let hostName = "";
+  for (let attempt = 1; ; attempt++) {
+    hostName = randomVethName();
+    try {
+      createPair(h, o, hostName);
+      break;
+    } catch (e) {
+      if (!isExists(e) || attempt >= NAME_ATTEMPTS) throw e;
+      assertIfnameFree(h, o.ifname); // EEXIST on our side means a racing ADD took the name
+    }
+  }
+  const container = mustGet(h.ctr, o.ifname, "container");
+  setLinkUp(h.ctr, container.ifindex);
+  const host = mustGet(h.host, hostName, "host");
+  setLinkUp(h.host, host.ifindex);
+  // we own the routes of the host end: never let a router advertisement add some
+  try {
+    writeSysctl(`net/ipv6/conf/${hostName}/accept_ra`, "0");
+  } catch {
+    /* IPv6 disabled on the node */
+  }
+  return { host: { ...host, up: true }, container: { ...container, up: true } };
+}
+
+function mustGet(c: PodHandles["host"], name: string, side: string): Link {
+  const l = getLinkByName(c, name);
+  if (!l) throw new CniError(999, `failed to find the ${side} end of the veth pair "${name}" just created`);
+  return l;
+}
