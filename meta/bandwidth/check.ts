@@ -2,14 +2,7 @@
 // reference), and the host veth still redirects its ingress to the ifb.
 import { internalError } from "../../shared/cni/errors.ts";
 import type { CmdContext } from "../../shared/cni/plugin.ts";
-import {
-  isMirred,
-  TC_H_INGRESS_HANDLE,
-  TCA_EGRESS_REDIR,
-  type Filter,
-  type Qdisc,
-  type TbfParams,
-} from "../../shared/netlink/codec/tc.ts";
+import { TC_H_INGRESS_HANDLE, type Filter, type TbfParams } from "../../shared/netlink/codec/tc.ts";
 import { NetlinkError } from "../../shared/netlink/errors.ts";
 import { getLinkByName, type Link } from "../../shared/netlink/links.ts";
 import type { NetlinkConn } from "../../shared/netlink/request.ts";
@@ -17,26 +10,8 @@ import { listFilters, readTickInUsec, rootQdisc } from "../../shared/netlink/tc.
 import { parseConfig } from "./config.ts";
 import { findHostVeth } from "./host-veth.ts";
 import { withHandles } from "./session.ts";
+import { hasRedirect, tbfMismatch } from "./verify.ts";
 import { planShaping } from "./shaping.ts";
-
-/** Why the root qdisc q of dev does not implement want, or undefined when it does. */
-export function tbfMismatch(dev: string, q: Qdisc | undefined, want: TbfParams): string | undefined {
-  if (!q) return `no root qdisc found on ${dev}`;
-  if (q.kind !== "tbf" || !q.tbf) return `root qdisc of ${dev} is ${q.kind || "unknown"}, not tbf`;
-  const fields = ["rate", "limit", "buffer"] as const;
-  for (const f of fields) {
-    if (q.tbf[f] !== want[f]) return `tbf ${f} of ${dev} does not match (${q.tbf[f]} != ${want[f]})`;
-  }
-  return undefined;
-}
-
-/** True when one of filters is a u32 on the ingress qdisc whose first action redirects to ifbIndex. */
-export function hasRedirect(filters: readonly Filter[], ifbIndex: number): boolean {
-  return filters.some((f) => {
-    const first = f.u32?.actions?.[0];
-    return f.kind === "u32" && first !== undefined && isMirred(first) && first.eaction === TCA_EGRESS_REDIR && first.ifindex === ifbIndex;
-  });
-}
 
 function expectTbf(host: NetlinkConn, link: Link, want: TbfParams): void {
   const why = tbfMismatch(link.name, rootQdisc(host, link.ifindex), want);

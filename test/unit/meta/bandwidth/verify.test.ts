@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasRedirect, tbfMismatch } from "../../../../meta/bandwidth/check.ts";
+import { hasRedirect, tbfMismatch } from "../../../../meta/bandwidth/verify.ts";
 import { redirectActions } from "../../../../meta/bandwidth/shaping.ts";
 import { TC_H_ROOT, type Filter, type Qdisc } from "../../../../shared/netlink/codec/tc.ts";
 
