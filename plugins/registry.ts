@@ -9,6 +9,8 @@ export type PluginLoader = () => Promise<Plugin>;
 export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   loopback: async () => (await import("./loopback/plugin.ts")).default,
   "host-local": async () => (await import("../ipam/host-local/index.ts")).default,
+  bridge: async () => (await import("./bridge/index.ts")).default,
+  bandwidth: async () => (await import("../meta/bandwidth/index.ts")).default,
 };
 
 /** Every name the build hard-links; ones without a loader yet answer "not implemented". */

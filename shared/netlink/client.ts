@@ -1,5 +1,5 @@
-// rtnetlink socket client: sequence numbers, acks, dumps (with the one NLM_F_DUMP_INTR policy),
-// batches, extended acks and errno mapping. The only impure part of shared/netlink.
+// rtnetlink client over a real socket: NetlinkHandle is a NetlinkSession (protocol logic, pure,
+// session.ts) on an AF_NETLINK socket from shared/sys, bound to one network namespace for life.
 import { Netns, withNetns } from "../ns/netns.ts";
 import {
   closeFd,
@@ -13,54 +13,41 @@ import {
   SOL_NETLINK,
   SysError,
 } from "../sys/libc.ts";
-import { NetlinkDecodeError } from "./codec/errors.ts";
-import {
-  decodeDone,
-  decodeError,
-  forEachMessage,
-  NETLINK_ROUTE,
-  NLM_F_ACK,
-  NLM_F_DUMP,
-  NLM_F_DUMP_INTR,
-  NLM_F_REQUEST,
-  NLMSG_DONE,
-  NLMSG_ERROR,
-  NLMSG_NOOP,
-  NLMSG_OVERRUN,
-  type NetlinkAck,
-} from "./codec/nlmsg.ts";
-import { NlWriter } from "./codec/writer.ts";
-import { CNI_TRY_AGAIN_LATER, EINTR, NetlinkError } from "./errors.ts";
-import type { BodyWriter, MessageDecoder, NetlinkConn, NetlinkRequester } from "./request.ts";
+import { NETLINK_ROUTE } from "./codec/nlmsg.ts";
+import { NetlinkSession, type NetlinkTransport } from "./session.ts";
+
+export { NetlinkDecodeError } from "./codec/errors.ts";
+export { NetlinkError } from "./errors.ts";
+export { DUMP_ATTEMPTS, NetlinkBatch, NetlinkSession, type NetlinkTrace } from "./session.ts";
 
 const NETLINK_CAP_ACK = 10;
 
-/** Dump attempts before an NLM_F_DUMP_INTR dump is reported as a failure (as netlinksafe). */
-export const DUMP_ATTEMPTS = 5;
-
-/** Largest datagram the kernel sends us (dumps are capped at 32 KiB per skb). */
-const RECV_BUFFER = 64 * 1024;
-
-export type NetlinkTrace = (dir: "send" | "recv", bytes: Uint8Array) => void;
-
-function kernelError(op: string, ack: NetlinkAck, cniCode?: number): NetlinkError {
-  return new NetlinkError(op, ack.error, errnoName(ack.error), ack.message, cniCode);
+class SocketTransport implements NetlinkTransport {
+  constructor(readonly fd: number) {}
+  send(bytes: Uint8Array): void {
+    sendToKernel(this.fd, bytes);
+  }
+  recv(buf: Uint8Array): number {
+    return recvInto(this.fd, buf);
+  }
+  close(): void {
+    closeFd(this.fd);
+  }
+  errnoName(errno: number): string {
+    return errnoName(errno);
+  }
 }
 
-export class NetlinkHandle implements NetlinkConn {
-  /** Debug/capture tap: sees every datagram sent and received (views: copy to keep). */
-  trace: NetlinkTrace | undefined;
-  private seq: number;
-  private readonly w = new NlWriter(1024);
-  private readonly rbuf = new Uint8Array(RECV_BUFFER);
-  private readonly rdv = new DataView(this.rbuf.buffer);
-  private closed = false;
-
+export class NetlinkHandle extends NetlinkSession {
   private constructor(readonly fd: number) {
-    this.seq = (Date.now() & 0x3fff_ffff) >>> 0;
+    super(new SocketTransport(fd));
   }
 
-  /** Opens an rtnetlink socket bound to ns (entered only for the socket() call) or the current netns. */
+  /**
+   * Opens an rtnetlink socket in ns (entered only for the socket() call; the socket stays bound to
+   * ns afterwards, so later requests need no setns) or in the current netns. Enables extended
+   * acks, capped acks and strict dump checking where the kernel has them.
+   */
   static open(ns?: Netns): NetlinkHandle {
     const fd = ns ? withNetns(ns, () => netlinkSocket(NETLINK_ROUTE)) : netlinkSocket(NETLINK_ROUTE);
     for (const opt of [NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK]) {
@@ -72,175 +59,4 @@ export class NetlinkHandle implements NetlinkConn {
     }
     return new NetlinkHandle(fd);
   }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeFd(this.fd);
-  }
-
-  /** The next sequence number (batches take theirs here too). */
-  nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
-    return this.seq;
-  }
-
-  /** A batch: queue requests, then one sendmsg, one ack each. */
-  batch(): NetlinkBatch {
-    return new NetlinkBatch(this);
-  }
-
-  request(type: number, flags: number, op: string, body: BodyWriter): void {
-    const seq = this.nextSeq();
-    this.sendOne(type, flags | NLM_F_ACK, seq, body);
-    const errors = this.awaitAcks([seq], [op]);
-    if (errors[0]) throw errors[0];
-  }
-
-  get<T>(type: number, flags: number, op: string, body: BodyWriter, decode: MessageDecoder<T>): T | undefined {
-    const seq = this.nextSeq();
-    this.sendOne(type, flags, seq, body);
-    let out: T | undefined;
-    let done = false;
-    while (!done) {
-      this.receive((mtype, mflags, mseq, off, end) => {
-        if (mseq !== seq || done) return;
-        done = true;
-        if (mtype === NLMSG_ERROR) {
-          const ack = decodeError(this.rdv, off, end, mflags);
-          if (ack.error) throw kernelError(op, ack);
-        } else if (mtype !== NLMSG_DONE) {
-          out = decode(this.rdv, off, end, mtype);
-        }
-      });
-    }
-    return out;
-  }
-
-  dump<T>(type: number, flags: number, op: string, body: BodyWriter, decode: MessageDecoder<T>): T[] {
-    for (let attempt = 1; ; attempt++) {
-      const { items, interrupted } = this.dumpOnce(type, flags, op, body, decode);
-      if (!interrupted) return items;
-      if (attempt >= DUMP_ATTEMPTS) {
-        const why = `dump interrupted by concurrent changes ${DUMP_ATTEMPTS} times`;
-        throw new NetlinkError(op, EINTR, "EINTR", why, CNI_TRY_AGAIN_LATER);
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  private sendOne(type: number, flags: number, seq: number, body: BodyWriter): void {
-    const w = this.w.reset();
-    w.beginMessage(type, flags | NLM_F_REQUEST, seq);
-    body(w);
-    w.endMessage();
-    this.sendBytes(w.bytes());
-  }
-
-  /** @internal sends one datagram (possibly several messages). */
-  sendBytes(bytes: Uint8Array): void {
-    if (this.closed) throw new Error("NetlinkHandle: closed");
-    this.trace?.("send", bytes);
-    sendToKernel(this.fd, bytes);
-  }
-
-  private receive(visit: Parameters<typeof forEachMessage>[3]): void {
-    const n = recvInto(this.fd, this.rbuf);
-    this.trace?.("recv", this.rbuf.subarray(0, n));
-    forEachMessage(this.rdv, 0, n, visit);
-  }
-
-  /** @internal waits for the acks of seqs; returns one NetlinkError (or undefined) per request. */
-  awaitAcks(seqs: readonly number[], ops: readonly string[]): (NetlinkError | undefined)[] {
-    const errors: (NetlinkError | undefined)[] = new Array(seqs.length);
-    let pending = seqs.length;
-    const seen = new Uint8Array(seqs.length);
-    while (pending > 0) {
-      this.receive((mtype, mflags, mseq, off, end) => {
-        if (mtype !== NLMSG_ERROR) return;
-        const i = seqs.length === 1 ? (seqs[0] === mseq ? 0 : -1) : seqs.indexOf(mseq);
-        if (i < 0 || seen[i]) return;
-        seen[i] = 1;
-        pending--;
-        const ack = decodeError(this.rdv, off, end, mflags);
-        if (ack.error) errors[i] = kernelError(ops[i]!, ack);
-      });
-    }
-    return errors;
-  }
-
-  private dumpOnce<T>(type: number, flags: number, op: string, body: BodyWriter, decode: MessageDecoder<T>) {
-    const seq = this.nextSeq();
-    this.sendOne(type, flags | NLM_F_DUMP, seq, body);
-    const items: T[] = [];
-    let interrupted = false;
-    let done = false;
-    let failure: unknown;
-    while (!done) {
-      this.receive((mtype, mflags, mseq, off, end) => {
-        if (mseq !== seq || done) return;
-        if (mflags & NLM_F_DUMP_INTR) interrupted = true;
-        if (mtype === NLMSG_DONE || mtype === NLMSG_ERROR) {
-          done = true;
-          const ack = mtype === NLMSG_DONE ? decodeDone(this.rdv, off, end, mflags) : decodeError(this.rdv, off, end, mflags);
-          if (ack.error) failure ??= kernelError(op, ack);
-          return;
-        }
-        if (mtype === NLMSG_NOOP || mtype === NLMSG_OVERRUN || failure) return;
-        try {
-          const item = decode(this.rdv, off, end, mtype);
-          if (item !== undefined) items.push(item);
-        } catch (e) {
-          failure = e; // keep reading to NLMSG_DONE so the socket stays usable
-        }
-      });
-    }
-    if (failure) throw failure;
-    return { items, interrupted };
-  }
 }
-
-/** Requests queued for one sendmsg; each gets its own ack and its own error. */
-export class NetlinkBatch implements NetlinkRequester {
-  private readonly w = new NlWriter(2048);
-  private seqs: number[] = [];
-  private ops: string[] = [];
-
-  constructor(private readonly handle: NetlinkHandle) {}
-
-  get size(): number {
-    return this.ops.length;
-  }
-
-  request(type: number, flags: number, op: string, body: BodyWriter): void {
-    const seq = this.handle.nextSeq();
-    this.w.beginMessage(type, flags | NLM_F_REQUEST | NLM_F_ACK, seq);
-    body(this.w);
-    this.w.endMessage();
-    this.seqs.push(seq);
-    this.ops.push(op);
-  }
-
-  /** Sends everything queued; returns every refusal (empty when all succeeded). Empties the batch. */
-  send(): NetlinkError[] {
-    if (!this.ops.length) return [];
-    const { seqs, ops } = this;
-    this.seqs = [];
-    this.ops = [];
-    try {
-      this.handle.sendBytes(this.w.bytes());
-    } finally {
-      this.w.reset();
-    }
-    return this.handle.awaitAcks(seqs, ops).filter((e): e is NetlinkError => e !== undefined);
-  }
-
-  /** send(), throwing NetlinkError.combine(errors) if anything was refused. */
-  commit(): void {
-    const errors = this.send();
-    if (errors.length) throw NetlinkError.combine(errors);
-  }
-}
-
-export { NetlinkDecodeError, NetlinkError };

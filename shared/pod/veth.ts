@@ -17,6 +17,8 @@ export interface VethOptions {
   mtu: number;
   /** container side MAC, "" = random */
   mac: string;
+  /** false leaves the container end down (bridge disableContainerInterface) */
+  containerUp?: boolean;
 }
 
 export interface VethPair {
@@ -60,7 +62,7 @@ export function createPodVeth(h: PodHandles, o: VethOptions): VethPair {
     }
   }
   const container = mustGet(h.ctr, o.ifname, "container");
-  setLinkUp(h.ctr, container.ifindex);
+  if (o.containerUp !== false) setLinkUp(h.ctr, container.ifindex);
   const host = mustGet(h.host, hostName, "host");
   setLinkUp(h.host, host.ifindex);
   // we own the routes of the host end: never let a router advertisement add some
@@ -69,7 +71,7 @@ export function createPodVeth(h: PodHandles, o: VethOptions): VethPair {
   } catch {
     /* IPv6 disabled on the node */
   }
-  return { host: { ...host, up: true }, container: { ...container, up: true } };
+  return { host: { ...host, up: true }, container: { ...container, up: o.containerUp !== false } };
 }
 
 function mustGet(c: PodHandles["host"], name: string, side: string): Link {

@@ -1,6 +1,6 @@
 // nlmsghdr walking and the two control messages every request ends with: NLMSG_ERROR (ack or
 // error, with extended-ack TLVs) and NLMSG_DONE (end of a dump).
-import { attrStr, attrU32, forEachAttr, LE, needStruct } from "./attr.ts";
+import { align4, attrStr, attrU32, forEachAttr, LE, needStruct } from "./attr.ts";
 import { NetlinkDecodeError } from "./errors.ts";
 import { NLMSG_HDRLEN } from "./writer.ts";
 
@@ -92,8 +92,10 @@ export function decodeError(dv: DataView, off: number, end: number, flags: numbe
   };
   if (flags & NLM_F_ACK_TLVS) {
     const echoed = flags & NLM_F_CAPPED ? NLMSG_HDRLEN : dv.getUint32(off + 4, LE);
-    const tlvs = off + 4 + ((echoed + 3) & ~3);
-    if (echoed < NLMSG_HDRLEN || tlvs > end) throw new NetlinkDecodeError(`echoed request of ${echoed} bytes`, off + 4);
+    if (echoed < NLMSG_HDRLEN || echoed > end - off - 4) {
+      throw new NetlinkDecodeError(`echoed request of ${echoed} bytes`, off + 4);
+    }
+    const tlvs = Math.min(end, off + 4 + align4(echoed));
     decodeAckTlvs(dv, tlvs, end, out);
   }
   return out;

@@ -156,7 +156,6 @@ export interface U32Options {
   divisor?: number;
 }
 
-export type QdiscOptions = { kind: "tbf"; tbf: TbfParams } | { kind: "ingress" } | { kind: string };
 
 /** A decoded RTM_NEWQDISC. */
 export interface Qdisc {

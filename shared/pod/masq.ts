@@ -1,0 +1,28 @@
+// ipMasq for bridge and ptp: nftables rules in the reference's current layout, plus removal of the
+// reference's iptables chain on DEL so a node upgraded in place from the Go suite leaks nothing.
+import type { CmdContext } from "../cni/plugin.ts";
+import type { Result } from "../cni/types.ts";
+import { teardownLegacyIptablesMasq } from "../firewall/iptables.ts";
+import { checkIPMasq, setupIPMasq, teardownIPMasq } from "../firewall/nft.ts";
+import type { UndoStack } from "../undo.ts";
+
+function attachment(ctx: CmdContext) {
+  return { network: ctx.conf.name, ifname: ctx.ifname, containerId: ctx.containerId };
+}
+
+export function addMasquerade(ctx: CmdContext, result: Result, undo: UndoStack): void {
+  const ips = (result.ips ?? []).map((ip) => ({ address: ip.address }));
+  setupIPMasq({ ...attachment(ctx), ips });
+  undo.push("remove masquerade rules", () => teardownIPMasq(attachment(ctx)));
+}
+
+/** Needs no IPs: rules are found by their comment, the legacy chain by its name hash. */
+export function delMasquerade(ctx: CmdContext): void {
+  teardownIPMasq(attachment(ctx));
+  teardownLegacyIptablesMasq(ctx.conf.name, ctx.containerId);
+}
+
+export function checkMasquerade(ctx: CmdContext, result: Result): void {
+  const ips = (result.ips ?? []).map((ip) => ({ address: ip.address }));
+  checkIPMasq({ ...attachment(ctx), ips });
+}
