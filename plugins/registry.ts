@@ -10,6 +10,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   loopback: async () => (await import("./loopback/plugin.ts")).default,
   "host-local": async () => (await import("../ipam/host-local/index.ts")).default,
   bridge: async () => (await import("./bridge/index.ts")).default,
+  ptp: async () => (await import("./ptp/index.ts")).default,
   bandwidth: async () => (await import("../meta/bandwidth/index.ts")).default,
 };
 
