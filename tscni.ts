@@ -5,7 +5,7 @@ import { readSync, statSync, writeSync } from "node:fs";
 import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
-import { PLUGIN_LOADERS, notImplemented } from "./plugins/registry.ts";
+import { PLUGIN_LOADERS, PLUGIN_NAMES, notImplemented } from "./plugins/registry.ts";
 
 const MAX_STDIN = 1 << 20;
 
@@ -64,8 +64,14 @@ function write(fd: number, s: string): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off);
 }
 
+const VERSION = "v0.1.0";
+
 async function main(): Promise<number> {
   const name = invokedName();
+  if (name === "tscni" || name === "bun") {
+    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n`);
+    return 0;
+  }
   for (const [type, load] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, load);
   const load = PLUGIN_LOADERS[name];
   const plugin: Plugin = load ? await load() : notImplemented(name);
@@ -76,6 +82,7 @@ async function main(): Promise<number> {
     stderr: (s) => write(2, s),
     ownNetnsIdentity: () => identityOf("/proc/self/ns/net"),
     netnsIdentity: identityOf,
+    version: VERSION,
   });
 }
 

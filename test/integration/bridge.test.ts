@@ -1,0 +1,629 @@
+// bridge plugin, compiled binary, against the kernel: every test gets its own node netns
+// (tscni-br-<rand>) and pod netns (tscni-brp-<rand>), an IPAM dataDir in a temp dir, and deletes all of
+// them in afterEach. Assertions read real kernel state (ip -j, bridge -j, nft -j, /proc/sys inside the
+// right netns) and real traffic between the namespaces. Needs root.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  BIN_DIR,
+  createNetns,
+  deleteAllNetns,
+  expectOk,
+  hasReference,
+  REF_DIR,
+  runPlugin,
+  runPluginSync,
+  tempDir,
+  type PluginOutcome,
+  type TestNetns,
+} from "./harness.ts";
+
+const isRoot = process.getuid?.() === 0;
+const hasBinary = existsSync(join(BIN_DIR, "bridge"));
+const NET = "brnet";
+
+type Json = Record<string, any>;
+
+/** One test's world: a node netns, pods created on demand, a dataDir; all removed by cleanup(). */
+class World {
+  readonly node = createNetns("br");
+  readonly pods: TestNetns[] = [];
+  readonly others: TestNetns[] = [];
+  readonly data = tempDir("br");
+  readonly procs: ChildProcess[] = [];
+
+  pod(): TestNetns {
+    const p = createNetns("brp");
+    this.pods.push(p);
+    return p;
+  }
+
+  conf(keys: Json = {}, ipam: Json | null = v4Ipam()): Json {
+    const c: Json = { cniVersion: "1.1.0", name: NET, type: "bridge", ...keys };
+    c.ipam = ipam === null ? {} : { dataDir: this.data.path, ...ipam };
+    return c;
+  }
+
+  call(command: string, conf: Json, o: CallOpts = {}): PluginOutcome {
+    return runPluginSync({
+      plugin: "bridge",
+      command,
+      config: conf,
+      containerId: o.cid ?? "ctr1",
+      netns: o.netns ?? o.pod?.path ?? "",
+      ifname: o.ifname ?? "eth0",
+      cniArgs: o.cniArgs,
+      node: this.node,
+      dir: o.dir,
+      path: o.path,
+    });
+  }
+
+  add(conf: Json, o: CallOpts = {}): Json {
+    return expectOk(this.call("ADD", conf, o));
+  }
+
+  /** IPs held in the host-local store of the network, as file names */
+  reserved(): string[] {
+    const dir = join(this.data.path, NET);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip"));
+  }
+
+  cleanup(): void {
+    for (const p of this.procs) if (p.pid && p.exitCode === null) process.kill(p.pid, "SIGKILL");
+    for (const ns of [...this.pods, ...this.others]) ns.delete();
+    this.node.delete();
+    this.data.remove();
+  }
+}
+
+interface CallOpts {
+  cid?: string;
+  pod?: TestNetns;
+  netns?: string;
+  ifname?: string;
+  cniArgs?: string;
+  dir?: string;
+  path?: string;
+}
+
+function v4Ipam(subnet = "10.88.0.0/24", extra: Json = {}): Json {
+  return { type: "host-local", ranges: [[{ subnet, ...extra }]] };
+}
+function v6Ipam(subnet = "fd00:88::/64"): Json {
+  return { type: "host-local", ranges: [[{ subnet }]] };
+}
+function dualIpam(): Json {
+  return { type: "host-local", ranges: [[{ subnet: "10.88.0.0/24" }], [{ subnet: "fd00:88::/64" }]] };
+}
+
+const sysctl = (ns: TestNetns, key: string): string => ns.exec("cat", [`/proc/sys/${key}`]).trim();
+const link = (ns: TestNetns, name: string): Json => ns.ipJson(["-d", "link", "show", "dev", name])[0];
+const links = (ns: TestNetns): Json[] => ns.ipJson(["-d", "link", "show"]);
+const globalAddrs = (ns: TestNetns, dev: string): string[] =>
+  ns
+    .ipJson(["addr", "show", "dev", dev])[0]
+    .addr_info.filter((a: Json) => a.scope === "global")
+    .map((a: Json) => `${a.local}/${a.prefixlen}`);
+const ports = (node: TestNetns, br: string): Json[] => links(node).filter((l) => l.master === br);
+const nftRuleset = (ns: TestNetns): Json[] => JSON.parse(ns.exec("nft", ["-j", "list", "ruleset"])).nftables;
+const nftRules = (ns: TestNetns): Json[] => nftRuleset(ns).filter((i) => i.rule).map((i) => i.rule);
+const masqRulesFor = (ns: TestNetns, cid: string): Json[] =>
+  nftRules(ns).filter((r) => r.table === "cni_plugins_masquerade" && String(r.comment ?? "").endsWith(`id: ${cid}`));
+
+/** Pings once quietly; true when a reply came back. */
+function pingOnce(from: TestNetns, to: string): boolean {
+  const args = [...(to.includes(":") ? ["-6"] : []), "-c", "1", "-W", "1", to];
+  return /1 received/.test(from.exec("ping", args, { allowFail: true }));
+}
+
+/** IPv6 gateway addresses on the bridge go through DAD (~1-2 s): retry a few times. */
+function pingEventually(from: TestNetns, to: string, seconds = 4): boolean {
+  for (let i = 0; i < seconds; i++) if (pingOnce(from, to)) return true;
+  return false;
+}
+
+const addrOf = (r: Json, family: 4 | 6): string =>
+  r.ips.find((ip: Json) => ip.address.includes(":") === (family === 6)).address.split("/")[0];
+
+let w: World;
+
+describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)", () => {
+  beforeEach(() => {
+    w = new World();
+  });
+  afterEach(() => w.cleanup());
+  afterAll(() => deleteAllNetns());
+
+  describe("traffic", () => {
+    it("add: two IPv4 pods -> they reach each other and the gateway", () => {
+      const [a, b] = [w.pod(), w.pod()];
+      const conf = w.conf({ isGateway: true });
+      const ra = w.add(conf, { cid: "a", pod: a });
+      const rb = w.add(conf, { cid: "b", pod: b });
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
+      expect(pingOnce(b, addrOf(ra, 4))).toBe(true);
+      expect(pingOnce(a, "10.88.0.1")).toBe(true);
+    });
+
+    it("add: two IPv6 pods -> they reach each other and the gateway", () => {
+      const [a, b] = [w.pod(), w.pod()];
+      const conf = w.conf({ isGateway: true }, v6Ipam());
+      const ra = w.add(conf, { cid: "a", pod: a });
+      const rb = w.add(conf, { cid: "b", pod: b });
+      expect(pingEventually(a, addrOf(rb, 6))).toBe(true);
+      expect(pingEventually(b, addrOf(ra, 6))).toBe(true);
+      expect(pingEventually(a, "fd00:88::1")).toBe(true);
+    });
+
+    it("add: dual-stack pods -> both families reach the peer and the gateway", () => {
+      const [a, b] = [w.pod(), w.pod()];
+      const conf = w.conf({ isGateway: true }, dualIpam());
+      w.add(conf, { cid: "a", pod: a });
+      const rb = w.add(conf, { cid: "b", pod: b });
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
+      expect(pingEventually(a, addrOf(rb, 6))).toBe(true);
+      expect(pingOnce(b, "10.88.0.1")).toBe(true);
+      expect(pingEventually(b, "fd00:88::1")).toBe(true);
+    });
+
+    it("add: ipMasq, traffic to an outside netns -> arrives from the node's address (v4 and v6)", async () => {
+      const outside = createNetns("bro");
+      w.others.push(outside);
+      w.node.exec("ip", ["link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", outside.name]);
+      w.node.exec("ip", ["addr", "add", "192.0.2.1/24", "dev", "up0"]);
+      w.node.exec("ip", ["-6", "addr", "add", "2001:db8::1/64", "dev", "up0", "nodad"]);
+      w.node.exec("ip", ["link", "set", "up0", "up"]);
+      outside.exec("ip", ["addr", "add", "192.0.2.2/24", "dev", "eth0"]);
+      outside.exec("ip", ["-6", "addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad"]);
+      outside.exec("ip", ["link", "set", "eth0", "up"]);
+      const pod = w.pod();
+      w.add(w.conf({ isDefaultGateway: true, ipMasq: true }, dualIpam()), { cid: "m", pod });
+      expect(await udpSourceSeen(outside, pod, "192.0.2.2")).toBe("192.0.2.1");
+      expect(await udpSourceSeen(outside, pod, "2001:db8::2")).toBe("2001:db8::1");
+    });
+  });
+
+  describe("keys -> kernel state", () => {
+    it("add: no bridge key -> cni0 created, host veth is its port", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf(), { pod });
+      const br = link(w.node, "cni0");
+      expect(br.linkinfo.info_kind).toBe("bridge");
+      expect(link(w.node, r.interfaces[1].name).master).toBe("cni0");
+    });
+
+    it("add: bridge custom -> that bridge, no cni0", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({ bridge: "brtest0" }), { pod });
+      expect(link(w.node, "brtest0").linkinfo.info_kind).toBe("bridge");
+      expect(link(w.node, r.interfaces[1].name).master).toBe("brtest0");
+      expect(w.node.exec("ip", ["link", "show", "dev", "cni0"], { allowFail: true })).toBe("");
+    });
+
+    it("add: isGateway -> gateway on the bridge, forwarding on for both families", () => {
+      w.node.exec("sysctl", ["-qw", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"]);
+      const r = w.add(w.conf({ isGateway: true }, dualIpam()), { pod: w.pod() });
+      expect(globalAddrs(w.node, "cni0").sort()).toEqual(["10.88.0.1/24", "fd00:88::1/64"]);
+      expect(sysctl(w.node, "net/ipv4/ip_forward")).toBe("1");
+      expect(sysctl(w.node, "net/ipv6/conf/all/forwarding")).toBe("1");
+      expect(r.ips.map((i: Json) => i.gateway)).toEqual(["10.88.0.1", "fd00:88::1"]);
+    });
+
+    it("add: without isGateway -> no address on the bridge, forwarding untouched", () => {
+      w.node.exec("sysctl", ["-qw", "net.ipv4.ip_forward=0"]);
+      w.add(w.conf(), { pod: w.pod() });
+      expect(globalAddrs(w.node, "cni0")).toEqual([]);
+      expect(sysctl(w.node, "net/ipv4/ip_forward")).toBe("0");
+    });
+
+    it("add: isDefaultGateway -> default route per family via the gateway", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({ isDefaultGateway: true }, dualIpam()), { pod });
+      const d4 = pod.ipJson(["route", "show", "default"]);
+      const d6 = pod.ipJson(["-6", "route", "show", "default"]);
+      expect(d4.map((x: Json) => [x.gateway, x.dev])).toEqual([["10.88.0.1", "eth0"]]);
+      expect(d6.map((x: Json) => [x.gateway, x.dev])).toEqual([["fd00:88::1", "eth0"]]);
+      expect(r.routes).toEqual([{ dst: "0.0.0.0/0", gw: "10.88.0.1" }, { dst: "::/0", gw: "fd00:88::1" }]);
+      expect(globalAddrs(w.node, "cni0")).toContain("10.88.0.1/24"); // implies isGateway
+    });
+
+    it("add: conflicting bridge address, forceAddress -> replaced; without it -> error", () => {
+      w.node.exec("ip", ["link", "add", "cni0", "type", "bridge"]);
+      w.node.exec("ip", ["addr", "add", "10.99.0.1/16", "dev", "cni0"]);
+      const bad = w.call("ADD", w.conf({ isGateway: true }), { pod: w.pod(), cid: "nf" });
+      expect(bad.code).not.toBe(0);
+      expect(bad.json.msg).toMatch(/already has an IP address different from 10\.88\.0\.1/);
+      expect(globalAddrs(w.node, "cni0")).toEqual(["10.99.0.1/16"]);
+      w.add(w.conf({ isGateway: true, forceAddress: true }), { pod: w.pod(), cid: "f" });
+      expect(globalAddrs(w.node, "cni0")).toEqual(["10.88.0.1/24"]);
+    });
+
+    it("add: ipMasq -> nft masquerade rule per IP; ipMasqBackend iptables accepted", () => {
+      const r = w.add(w.conf({ ipMasq: true }, dualIpam()), { pod: w.pod(), cid: "m1" });
+      const rules = masqRulesFor(w.node, "m1");
+      expect(rules).toHaveLength(2);
+      const text = JSON.stringify(rules);
+      expect(text).toContain(addrOf(r, 4));
+      expect(text).toContain(addrOf(r, 6));
+      w.add(w.conf({ ipMasq: true, ipMasqBackend: "iptables" }, dualIpam()), { pod: w.pod(), cid: "m2" });
+      expect(masqRulesFor(w.node, "m2")).toHaveLength(2);
+      const bad = w.call("ADD", w.conf({ ipMasq: true, ipMasqBackend: "pf" }), { pod: w.pod(), cid: "m3" });
+      expect(bad.json?.code).toBe(7);
+    });
+
+    it("del: ipMasq -> removes our rules and the reference's iptables chain of the same container", () => {
+      if (!hasReference) return;
+      const pod = w.pod();
+      const conf = w.conf({ ipMasq: true });
+      // the reference (iptables backend) first: chain CNI-<hash> + POSTROUTING jump
+      expectOk(w.call("ADD", conf, { pod, cid: "legacy", dir: REF_DIR }));
+      const chains = () => w.node.exec("iptables", ["-t", "nat", "-S"]).split("\n").filter((l) => /CNI-/.test(l));
+      expect(chains().length).toBeGreaterThanOrEqual(3);
+      // the same attachment torn down by us (an in-place upgrade from the Go suite)
+      expectOk(w.call("DEL", conf, { pod, cid: "legacy" }));
+      expect(chains()).toEqual([]);
+      expect(w.reserved()).toEqual([]);
+      expect(pod.exec("ip", ["link", "show", "eth0"], { allowFail: true })).toBe("");
+    });
+
+    it("add: mtu -> bridge created with it, both veth ends use it", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({ mtu: 1400 }), { pod });
+      expect(link(w.node, "cni0").mtu).toBe(1400);
+      expect(link(w.node, r.interfaces[1].name).mtu).toBe(1400);
+      expect(link(pod, "eth0").mtu).toBe(1400);
+    });
+
+    it("add: hairpinMode -> port in hairpin mode; default off", () => {
+      const r1 = w.add(w.conf({ hairpinMode: true }), { pod: w.pod(), cid: "h1" });
+      const r2 = w.add(w.conf(), { pod: w.pod(), cid: "h2" });
+      expect(link(w.node, r1.interfaces[1].name).linkinfo.info_slave_data.hairpin).toBe(true);
+      expect(link(w.node, r2.interfaces[1].name).linkinfo.info_slave_data.hairpin).toBe(false);
+    });
+
+    it("add: promiscMode -> bridge promiscuous; with hairpinMode -> error 7", () => {
+      w.add(w.conf({ promiscMode: true }), { pod: w.pod() });
+      expect(link(w.node, "cni0").flags).toContain("PROMISC");
+      const bad = w.call("ADD", w.conf({ promiscMode: true, hairpinMode: true }), { pod: w.pod(), cid: "x" });
+      expect(bad.json?.code).toBe(7);
+    });
+
+    it("add: vlan -> vlan_filtering, PVID untagged on the port, VLAN 1 removed unless preserveDefaultVlan", () => {
+      const r1 = w.add(w.conf({ vlan: 100 }), { pod: w.pod(), cid: "v1" });
+      const r2 = w.add(w.conf({ vlan: 100, preserveDefaultVlan: true }), { pod: w.pod(), cid: "v2" });
+      expect(link(w.node, "cni0").linkinfo.info_data.vlan_filtering).toBe(1);
+      expect(portVlans(w.node, r1.interfaces[1].name)).toEqual([{ vlan: 100, flags: ["PVID", "Egress Untagged"] }]);
+      expect(portVlans(w.node, r2.interfaces[1].name)).toEqual([
+        { vlan: 1, flags: ["Egress Untagged"] },
+        { vlan: 100, flags: ["PVID", "Egress Untagged"] },
+      ]);
+    });
+
+    it("add: vlanTrunk ids and ranges -> tagged VLANs on the port; with vlan -> error 7", () => {
+      const trunk = [{ id: 101 }, { minID: 200, maxID: 203 }, { id: 202 }];
+      const r = w.add(w.conf({ vlanTrunk: trunk }), { pod: w.pod(), cid: "t1" });
+      expect(link(w.node, "cni0").linkinfo.info_data.vlan_filtering).toBe(1);
+      expect(portVlans(w.node, r.interfaces[1].name)).toEqual(
+        [101, 200, 201, 202, 203].map((vlan) => ({ vlan, flags: [] })),
+      );
+      const bad = w.call("ADD", w.conf({ vlan: 5, vlanTrunk: trunk }), { pod: w.pod(), cid: "t2" });
+      expect(bad.json?.code).toBe(7);
+    });
+
+    it("add: enabledad false (default) -> accept_dad=0; true -> accept_dad=1 and settled", () => {
+      const p1 = w.pod();
+      const p2 = w.pod();
+      w.add(w.conf({}, v6Ipam()), { pod: p1, cid: "d1" });
+      w.add(w.conf({ enabledad: true }, v6Ipam()), { pod: p2, cid: "d2" });
+      expect(sysctl(p1, "net/ipv6/conf/eth0/accept_dad")).toBe("0");
+      expect(sysctl(p2, "net/ipv6/conf/eth0/accept_dad")).toBe("1");
+      const tentative = p2.ipJson(["-6", "addr", "show", "dev", "eth0", "scope", "global", "tentative"]);
+      expect(tentative.flatMap((l: Json) => l.addr_info)).toEqual([]);
+      expect(sysctl(p1, "net/ipv6/conf/eth0/keep_addr_on_down")).toBe("1");
+    });
+
+    it("add: macspoofchk -> nft bridge rule; a spoofed source MAC is dropped, the real one passes", () => {
+      const [a, b] = [w.pod(), w.pod()];
+      const conf = w.conf({ macspoofchk: true });
+      const ra = w.add(conf, { cid: "a", pod: a });
+      const rb = w.add(conf, { cid: "b", pod: b });
+      const bridgeRules = nftRules(w.node).filter((r) => r.family === "bridge" && r.table === "nat");
+      expect(bridgeRules.some((r) => r.comment === "macspoofchk-a-eth0")).toBe(true);
+      const real = ra.interfaces[2].mac;
+      const flush = () => [a, b].forEach((p) => p.exec("ip", ["neigh", "flush", "all"]));
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
+      a.exec("ip", ["link", "set", "eth0", "address", "02:00:00:00:be:ef"]);
+      flush();
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(false);
+      a.exec("ip", ["link", "set", "eth0", "address", real]);
+      flush();
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
+      expectOk(w.call("DEL", conf, { cid: "a", pod: a }));
+      expect(nftRules(w.node).some((r) => r.comment === "macspoofchk-a-eth0")).toBe(false);
+    });
+
+    it("add: disableContainerInterface -> container veth stays down; with IPAM -> error 7", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({ disableContainerInterface: true }, null), { pod });
+      expect(link(pod, "eth0").flags).not.toContain("UP");
+      expect(r.ips ?? []).toEqual([]);
+      const bad = w.call("ADD", w.conf({ disableContainerInterface: true }), { pod: w.pod(), cid: "x" });
+      expect(bad.json?.code).toBe(7);
+    });
+
+    it("add: portIsolation -> isolated ports; isolated pods cannot reach each other, the gateway still can be", () => {
+      const [a, b] = [w.pod(), w.pod()];
+      const conf = w.conf({ portIsolation: true, isGateway: true });
+      const ra = w.add(conf, { cid: "a", pod: a });
+      const rb = w.add(conf, { cid: "b", pod: b });
+      expect(link(w.node, ra.interfaces[1].name).linkinfo.info_slave_data.isolated).toBe(true);
+      expect(pingOnce(a, "10.88.0.1")).toBe(true);
+      expect(pingOnce(a, addrOf(rb, 4))).toBe(false);
+    });
+
+    it("add: ipam {} -> L2 only, no addresses and no ips in the result", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({}, null), { pod });
+      expect(r.ips).toBeUndefined();
+      expect(globalAddrs(pod, "eth0")).toEqual([]);
+      expect(link(pod, "eth0").flags).toContain("UP");
+      expect(r.interfaces).toHaveLength(3);
+    });
+
+    it("add: MAC from CNI_ARGS < args.cni.mac < runtimeConfig.mac", () => {
+      const cases: [Json, string | undefined, string][] = [
+        [{}, "MAC=02:00:00:00:00:01", "02:00:00:00:00:01"],
+        [{ args: { cni: { mac: "02:00:00:00:00:02" } } }, "MAC=02:00:00:00:00:01", "02:00:00:00:00:02"],
+        [{ args: { cni: { mac: "02:00:00:00:00:02" } }, runtimeConfig: { mac: "02:00:00:00:00:03" } }, "MAC=02:00:00:00:00:01", "02:00:00:00:00:03"],
+      ];
+      cases.forEach(([keys, cniArgs, want], i) => {
+        const pod = w.pod();
+        const r = w.add(w.conf(keys), { pod, cid: `mac${i}`, cniArgs });
+        expect(link(pod, "eth0").address).toBe(want);
+        expect(r.interfaces[2].mac).toBe(want);
+      });
+    });
+  });
+
+  describe("result shape and repeats", () => {
+    it("add: result -> [bridge, host veth, container veth], ips on index 2, host name veth+8 hex", () => {
+      const pod = w.pod();
+      const r = w.add(w.conf({ isGateway: true }, dualIpam()), { pod });
+      expect(r.cniVersion).toBe("1.1.0");
+      const [br, host, ctr] = r.interfaces;
+      expect(r.interfaces).toHaveLength(3);
+      expect(br).toEqual({ name: "cni0", mac: link(w.node, "cni0").address });
+      expect(host.name).toMatch(/^veth[0-9a-f]{8}$/);
+      expect(host).toEqual({ name: host.name, mac: link(w.node, host.name).address });
+      expect(ctr).toEqual({ name: "eth0", mac: link(pod, "eth0").address, sandbox: pod.path });
+      expect(r.ips.map((i: Json) => i.interface)).toEqual([2, 2]);
+      expect(r.dns).toBeUndefined();
+    });
+
+    it("add: same container and ifname twice -> fails, the first attachment intact", () => {
+      const [pod, peer] = [w.pod(), w.pod()];
+      const conf = w.conf({ isGateway: true });
+      const r = w.add(conf, { pod });
+      w.add(conf, { pod: peer, cid: "peer" });
+      const again = w.call("ADD", conf, { pod });
+      expect(again.code).not.toBe(0);
+      expect(ports(w.node, "cni0")).toHaveLength(2);
+      expect(globalAddrs(pod, "eth0")).toEqual([r.ips[0].address]);
+      expect(w.reserved().sort()).toEqual(["10.88.0.2", "10.88.0.3"]);
+      expect(pingOnce(peer, addrOf(r, 4))).toBe(true);
+    });
+  });
+
+  describe("failure paths", () => {
+    it("add: IPAM exhausted -> error, no veth left, pod untouched", () => {
+      const conf = w.conf({}, v4Ipam("10.88.0.0/24", { rangeStart: "10.88.0.10", rangeEnd: "10.88.0.10" }));
+      w.add(conf, { pod: w.pod(), cid: "first" });
+      const pod = w.pod();
+      const out = w.call("ADD", conf, { pod, cid: "second" });
+      expect(out.code).not.toBe(0);
+      expect(ports(w.node, "cni0")).toHaveLength(1);
+      expect(pod.exec("ip", ["link", "show", "eth0"], { allowFail: true })).toBe("");
+      expect(w.reserved()).toEqual(["10.88.0.10"]);
+    });
+
+    it("add: bridge address conflict after veth and IPAM -> veth deleted, IP released", () => {
+      w.node.exec("ip", ["link", "add", "cni0", "type", "bridge"]);
+      w.node.exec("ip", ["addr", "add", "10.99.0.1/16", "dev", "cni0"]);
+      const pod = w.pod();
+      const out = w.call("ADD", w.conf({ isGateway: true, ipMasq: true }), { pod });
+      expect(out.code).not.toBe(0);
+      expect(ports(w.node, "cni0")).toEqual([]);
+      expect(pod.exec("ip", ["link", "show", "eth0"], { allowFail: true })).toBe("");
+      expect(w.reserved()).toEqual([]);
+      expect(masqRulesFor(w.node, "ctr1")).toEqual([]);
+    });
+
+    it("add: IPAM result unusable (unreachable route gw) -> veth deleted, IPAM DEL called", () => {
+      const dir = tempDir("brfake");
+      try {
+        const log = writeFakeIpam(dir.path, {
+          ips: [{ address: "10.77.0.5/24", gateway: "10.77.0.1" }],
+          routes: [{ dst: "10.200.0.0/16", gw: "10.99.99.99" }],
+        });
+        const pod = w.pod();
+        const conf = { cniVersion: "1.1.0", name: NET, type: "bridge", ipam: { type: "fakeipam" } };
+        const out = w.call("ADD", conf, { pod, path: dir.path });
+        expect(out.code).not.toBe(0);
+        expect(readFileSync(log, "utf8").trim().split("\n")).toEqual(["ADD ctr1", "DEL ctr1"]);
+        expect(ports(w.node, "cni0")).toEqual([]);
+        expect(pod.exec("ip", ["link", "show", "eth0"], { allowFail: true })).toBe("");
+      } finally {
+        dir.remove();
+      }
+    });
+
+    it("add: ifname already in the pod -> error, no veth, no IP allocated", () => {
+      const pod = w.pod();
+      pod.exec("ip", ["link", "add", "eth0", "type", "dummy"]);
+      const out = w.call("ADD", w.conf(), { pod });
+      expect(out.code).not.toBe(0);
+      expect(out.json.msg).toMatch(/already exists/);
+      expect(links(w.node).filter((l) => l.linkinfo?.info_kind === "veth")).toEqual([]);
+      expect(w.reserved()).toEqual([]);
+      expect(link(pod, "eth0").linkinfo.info_kind).toBe("dummy");
+    });
+
+    it("del: twice -> both succeed, everything gone", () => {
+      const pod = w.pod();
+      const conf = w.conf({ ipMasq: true, macspoofchk: true });
+      w.add(conf, { pod });
+      expectOk(w.call("DEL", conf, { pod }));
+      expectOk(w.call("DEL", conf, { pod }));
+      expect(ports(w.node, "cni0")).toEqual([]);
+      expect(w.reserved()).toEqual([]);
+      expect(masqRulesFor(w.node, "ctr1")).toEqual([]);
+      expect(nftRules(w.node).filter((r) => r.family === "bridge")).toEqual([]);
+    });
+
+    it("del: netns already deleted -> succeeds, IP released, masquerade rules gone", () => {
+      const pod = w.pod();
+      const conf = w.conf({ ipMasq: true });
+      w.add(conf, { pod });
+      expect(masqRulesFor(w.node, "ctr1")).toHaveLength(1);
+      const path = pod.path;
+      pod.delete();
+      expectOk(w.call("DEL", conf, { netns: path }));
+      expect(w.reserved()).toEqual([]);
+      expect(masqRulesFor(w.node, "ctr1")).toEqual([]);
+    });
+
+    it("del: CNI_NETNS empty -> succeeds, IP released, masquerade rules gone", () => {
+      const pod = w.pod();
+      const conf = w.conf({ ipMasq: true });
+      w.add(conf, { pod });
+      expectOk(w.call("DEL", conf, { netns: "" }));
+      expect(w.reserved()).toEqual([]);
+      expect(masqRulesFor(w.node, "ctr1")).toEqual([]);
+    });
+
+    it("check: intact -> ok; default route deleted -> error; veth off the bridge -> error", () => {
+      const pod = w.pod();
+      const conf = w.conf({ isDefaultGateway: true });
+      const r = w.add(conf, { pod });
+      const withPrev = { ...conf, prevResult: r };
+      expectOk(w.call("CHECK", withPrev, { pod }));
+      pod.exec("ip", ["route", "del", "default"]);
+      expect(w.call("CHECK", withPrev, { pod }).code).not.toBe(0);
+      pod.exec("ip", ["route", "add", "default", "via", "10.88.0.1"]);
+      expectOk(w.call("CHECK", withPrev, { pod }));
+      w.node.exec("ip", ["link", "set", r.interfaces[1].name, "nomaster"]);
+      const out = w.call("CHECK", withPrev, { pod });
+      expect(out.code).not.toBe(0);
+      expect(out.json.msg).toMatch(/veth/);
+    });
+  });
+
+  it("add: 30 in parallel on a missing bridge -> all succeed, one bridge, 30 ports, 30 distinct IPs", async () => {
+    const conf = w.conf({ isGateway: true });
+    const pods = Array.from({ length: 30 }, () => w.pod());
+    const outs = await Promise.all(
+      pods.map((pod, i) =>
+        runPlugin({ plugin: "bridge", command: "ADD", config: conf, containerId: `p${i}`, netns: pod.path, node: w.node }),
+      ),
+    );
+    const results = outs.map(expectOk);
+    expect(links(w.node).filter((l) => l.linkinfo?.info_kind === "bridge").map((l) => l.ifname)).toEqual(["cni0"]);
+    expect(ports(w.node, "cni0")).toHaveLength(30);
+    expect(new Set(results.map((r) => r.ips[0].address)).size).toBe(30);
+    expect(w.reserved()).toHaveLength(30);
+  });
+
+  describe("gc and status", () => {
+    it("gc: masquerade rules of unlisted attachments removed, listed kept, IPAM GC forwarded", () => {
+      const conf = w.conf({ ipMasq: true });
+      w.add(conf, { pod: w.pod(), cid: "keep" });
+      w.add(conf, { pod: w.pod(), cid: "stale" });
+      const gcConf = { ...conf, "cni.dev/valid-attachments": [{ containerID: "keep", ifname: "eth0" }] };
+      expectOk(w.call("GC", gcConf));
+      expect(masqRulesFor(w.node, "keep")).toHaveLength(1);
+      expect(masqRulesFor(w.node, "stale")).toEqual([]);
+      expect(w.reserved()).toEqual(["10.88.0.2"]); // host-local GC dropped the stale reservation
+    });
+
+    it("gc/status: forwarded to the IPAM plugin", () => {
+      const dir = tempDir("brfake");
+      try {
+        const log = writeFakeIpam(dir.path, { ips: [] });
+        const conf = { cniVersion: "1.1.0", name: NET, type: "bridge", ipam: { type: "fakeipam" } };
+        expectOk(w.call("STATUS", conf, { path: dir.path }));
+        expectOk(w.call("GC", { ...conf, "cni.dev/valid-attachments": [] }, { path: dir.path }));
+        expect(readFileSync(log, "utf8").trim().split("\n")).toEqual(["STATUS ", "GC "]);
+      } finally {
+        dir.remove();
+      }
+    });
+  });
+});
+
+/** The VLANs of a bridge port, expanded, as {vlan, flags}. */
+function portVlans(node: TestNetns, port: string): Json[] {
+  const out = JSON.parse(node.exec("bridge", ["-j", "vlan", "show", "dev", port]) || "[]");
+  const entries: Json[] = out.flatMap((d: Json) => d.vlans ?? []);
+  const list: Json[] = [];
+  for (const e of entries) {
+    for (let v = e.vlan; v <= (e.vlanEnd ?? e.vlan); v++) list.push({ vlan: v, flags: e.flags ?? [] });
+  }
+  return list.sort((a, b) => a.vlan - b.vlan);
+}
+
+/** A fake IPAM plugin in dir that logs "<verb> <cid>" and answers ADD with result. */
+function writeFakeIpam(dir: string, result: Json): string {
+  const log = join(dir, "calls.log");
+  const body = JSON.stringify({ cniVersion: "1.1.0", ...result });
+  const script = [
+    "#!/bin/sh",
+    `echo "$CNI_COMMAND $CNI_CONTAINERID" >> '${log}'`,
+    'if [ "$CNI_COMMAND" = ADD ]; then',
+    `  printf '%s' '${body}'`,
+    "fi",
+    "exit 0",
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "fakeipam"), script);
+  chmodSync(join(dir, "fakeipam"), 0o755);
+  return log;
+}
+
+/** Starts a UDP server in outside, sends one datagram from pod, returns the source address seen. */
+async function udpSourceSeen(outside: TestNetns, pod: TestNetns, dst: string): Promise<string> {
+  const family = dst.includes(":") ? "AF_INET6" : "AF_INET";
+  const server = spawn("nsenter", [
+    `--net=${outside.path}`,
+    "--",
+    "python3",
+    "-c",
+    [
+      "import socket,sys",
+      `s=socket.socket(socket.${family},socket.SOCK_DGRAM)`,
+      `s.bind(('${dst}',9999))`,
+      "print('ready',flush=True)",
+      "s.settimeout(8)",
+      "d,a=s.recvfrom(100)",
+      "print(a[0],flush=True)",
+    ].join("\n"),
+  ]);
+  w.procs.push(server);
+  let out = "";
+  server.stdout.setEncoding("utf8").on("data", (d) => (out += d));
+  const waitFor = async (pred: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !pred(); ) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitFor(() => out.includes("ready"), 5000);
+  const payload = "import socket;s=socket.socket(socket." + family + ",socket.SOCK_DGRAM);s.sendto(b'hi',('" + dst + "',9999))";
+  for (let i = 0; i < 5 && out.split("\n").length < 3; i++) {
+    pod.exec("python3", ["-c", payload]);
+    await waitFor(() => out.split("\n").length >= 3, 1000);
+  }
+  if (server.pid && server.exitCode === null) process.kill(server.pid, "SIGKILL");
+  return out.split("\n")[1]?.trim() ?? "";
+}
+
