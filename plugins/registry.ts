@@ -12,6 +12,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   bridge: async () => (await import("./bridge/index.ts")).default,
   ptp: async () => (await import("./ptp/index.ts")).default,
   bandwidth: async () => (await import("../meta/bandwidth/index.ts")).default,
+  portmap: async () => (await import("../meta/portmap/index.ts")).default,
 };
 
 /** Every name the build hard-links; ones without a loader yet answer "not implemented". */

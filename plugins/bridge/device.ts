@@ -5,7 +5,7 @@ import { addAddress, deleteAddress, listAddresses } from "../../shared/netlink/a
 import type { NetlinkHandle } from "../../shared/netlink/client.ts";
 import type { Link } from "../../shared/netlink/codec/link.ts";
 import { isExists } from "../../shared/netlink/errors.ts";
-import { createBridge, getLinkByName, setLinkMac, setLinkPromisc, setLinkUp } from "../../shared/netlink/links.ts";
+import { createBridge, getLinkByIndex, getLinkByName, setLinkMac, setLinkPromisc, setLinkUp } from "../../shared/netlink/links.ts";
 import { contains, networkOf, parseCIDR, type Cidr } from "../../shared/ip/index.ts";
 import { writeSysctl } from "../../shared/sys/sysctl.ts";
 import type { BridgeConfig } from "./config.ts";
@@ -61,6 +61,17 @@ export function ensureGatewayAddress(host: NetlinkHandle, br: Link, gw: string, 
   } catch (e) {
     if (!isExists(e)) throw new CniError(999, `could not add IP address to "${br.name}": ${(e as Error).message}`);
   }
-  // Pin the bridge MAC: otherwise it follows the lowest port MAC and changes as pods come and go.
-  if (br.mac) setLinkMac(host, br.ifindex, br.mac);
+  pinBridgeMac(host, br);
+}
+
+const ZERO_MAC = "00:00:00:00:00:00";
+
+/**
+ * Pins the bridge MAC: otherwise it follows the lowest port MAC and changes as pods come and go. Read
+ * fresh (the port is attached by now): a bridge whose ports all left has MAC 00:00:00:00:00:00 until a
+ * port joins, and setting that fails with EADDRNOTAVAIL (the reference fails there too).
+ */
+function pinBridgeMac(host: NetlinkHandle, br: Link): void {
+  const mac = getLinkByIndex(host, br.ifindex)?.mac ?? br.mac;
+  if (mac && mac !== ZERO_MAC) setLinkMac(host, br.ifindex, mac);
 }

@@ -1,17 +1,13 @@
 // Names and comments derived from hashes, byte-for-byte as the reference plugins
 // (containernetworking/plugins pkg/utils/netfilter.go, pkg/ip/ipmasq_nftables_linux.go), so rules
-// written by either suite can be found and removed by the other. Pure: node:crypto only.
-import { createHash } from "node:crypto";
+// written by either suite can be found and removed by the other. Pure: shared/hash.ts only.
+import { sha512Hex } from "../hash.ts";
 
 /** iptables chain names are at most 28 characters in the reference. */
 export const LEGACY_CHAIN_LENGTH = 28;
 /** knftables.CommentLengthMax: the reference truncates nft comments to 128 bytes. */
 export const NFT_COMMENT_MAX = 128;
 const SHA512_HEX_LENGTH = 128;
-
-function sha512Hex(text: string): string {
-  return createHash("sha512").update(text, "utf8").digest("hex");
-}
 
 /** MustFormatHashWithPrefix: (prefix + hex(sha512(toHash))) cut to `length` characters. */
 export function formatHashWithPrefix(length: number, prefix: string, toHash: string): string {

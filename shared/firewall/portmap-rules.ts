@@ -41,6 +41,32 @@ export const OWN_RULE_COMMENT = "tscni portmap";
 /** Chains where the reference keeps per-container rules commented with the container ID. */
 export const REFERENCE_RULE_CHAINS = ["hostports", "hostip_hostports", "masquerading"] as const;
 
+/**
+ * Element comments name the owner: "<containerID>" alone (no network known: the original layout, still
+ * read), or "<containerID> net:<hash16(network)>" so DEL and GC of one network never touch another
+ * network's entries for the same container. Container IDs cannot contain a space, so the split is exact.
+ * nft caps comments at 128 bytes: an owner that would not fit falls back to the bare container ID.
+ */
+export const OWNER_COMMENT_MAX = 128;
+const NET_TAG = " net:";
+
+export function networkTag(network: string): string {
+  return formatHashWithPrefix(16, "", network);
+}
+
+export function ownerComment(containerId: string, network?: string): string {
+  if (network === undefined) return containerId;
+  const tagged = `${containerId}${NET_TAG}${networkTag(network)}`;
+  return tagged.length <= OWNER_COMMENT_MAX ? tagged : containerId;
+}
+
+/** Splits an element comment into its container ID and network tag (undefined = untagged). */
+export function ownerOf(comment: string): { containerId: string; networkTag: string | undefined } {
+  const i = comment.indexOf(NET_TAG);
+  if (i < 0) return { containerId: comment, networkTag: undefined };
+  return { containerId: comment.slice(0, i), networkTag: comment.slice(i + NET_TAG.length) };
+}
+
 export type Family = "ip" | "ip6";
 export const FAMILIES: readonly Family[] = ["ip", "ip6"];
 

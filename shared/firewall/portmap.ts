@@ -4,11 +4,11 @@
 import { tableExists } from "./masquerade.ts";
 import { deleteRulesText, listedNames, listedElements, listedRules, type ListedRule } from "./nft-text.ts";
 import {
-  addElementsText, deleteElementsText, entryRuleComment, FAMILIES, MAP_ANY, MAP_HOSTIP, OWN_RULE_COMMENT, parseElements,
-  planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS, SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL,
-  type DnatEntry, type Family, type FamilyPlan, type HeldKeys, type ListedElement,
+  addElementsText, deleteElementsText, entryRuleComment, FAMILIES, MAP_ANY, MAP_HOSTIP, networkTag, OWN_RULE_COMMENT,
+  ownerComment, ownerOf, parseElements, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS,
+  SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL, type DnatEntry, type Family, type FamilyPlan, type HeldKeys, type ListedElement,
 } from "./portmap-rules.ts";
-import { validateContainerId } from "./validate.ts";
+import { validateContainerId, validateNetworkName } from "./validate.ts";
 import { FirewallCheckError, FirewallError, PortConflictError, type NftRunner, type PortConflict, type PortForwardSetup } from "./types.ts";
 
 const ELEMENT_HOLDERS = [
@@ -56,28 +56,51 @@ function heldElement(state: FamilyState, set: string, key: string): ListedElemen
   return state.elements.get(set)?.find((x) => x.key === key);
 }
 
-function conflictsOf(plan: FamilyPlan, state: FamilyState, containerId: string): { held: HeldKeys; conflicts: PortConflict[] } {
+/** Who an element belongs to, seen from `owner` (its comment) and its bare container ID. */
+interface Owner {
+  readonly containerId: string;
+  readonly comment: string;
+}
+
+function makeOwner(containerId: string, network: string | undefined): Owner {
+  validateContainerId(containerId);
+  if (network !== undefined) validateNetworkName(network);
+  return { containerId, comment: ownerComment(containerId, network) };
+}
+
+/** Held by this owner: its exact comment, or the bare container ID an untagged (older) ADD wrote. */
+function ownedBy(held: ListedElement | undefined, owner: Owner): boolean {
+  return held?.comment === owner.comment || held?.comment === owner.containerId;
+}
+
+function conflictsOf(plan: FamilyPlan, state: FamilyState, owner: Owner): { held: HeldKeys; conflicts: PortConflict[] } {
   const ownDnat: DnatEntry[] = [];
   const conflicts: PortConflict[] = [];
   for (const e of plan.dnat) {
     const held = heldElement(state, e.map, e.key);
     if (!held) continue;
-    if (held.comment === containerId) ownDnat.push(e);
-    else conflicts.push({ family: plan.family, protocol: e.protocol, hostPort: e.hostPort, hostIP: e.hostIP, ownerContainerId: held.comment ?? "unknown" });
+    if (ownedBy(held, owner)) ownDnat.push(e);
+    else {
+      const ownerContainerId = held.comment === undefined ? "unknown" : ownerOf(held.comment).containerId;
+      conflicts.push({ family: plan.family, protocol: e.protocol, hostPort: e.hostPort, hostIP: e.hostIP, ownerContainerId });
+    }
   }
   const present = plan.masq.filter((m) => heldElement(state, m.set, m.key));
-  const ownMasq = present.filter((m) => heldElement(state, m.set, m.key)?.comment === containerId);
+  const ownMasq = present.filter((m) => heldElement(state, m.set, m.key)?.comment === owner.comment);
   const staleMasq = present.filter((m) => !ownMasq.includes(m));
   return { held: { ownDnat, ownMasq, staleMasq }, conflicts };
 }
 
-/** Forwards the host ports to the container. Throws PortConflictError naming the holder of a port. */
-export function setupPortForward(nft: NftRunner, setup: PortForwardSetup): void {
-  validateContainerId(setup.containerId);
+/**
+ * Forwards the host ports to the container. Throws PortConflictError naming the holder of a port.
+ * `network` tags the elements (DEL/GC of one network never touch another's); omitted = untagged.
+ */
+export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, network?: string): void {
+  const owner = makeOwner(setup.containerId, network);
   const plans = planPortForward(setup);
   const fast = plans.every((p) => p.conditions.length === 0);
   if (fast) {
-    const text = plans.map((p) => addElementsText(p, setup.containerId)).filter(Boolean).join("\n");
+    const text = plans.map((p) => addElementsText(p, owner.comment)).filter(Boolean).join("\n");
     if (!text || nft.run(text).ok) return;
   }
   const parts: string[] = [];
@@ -87,63 +110,93 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup): void 
     if (!state.ourMaps || !entryRulesCurrent(state, plan.conditions)) {
       parts.push(portmapSkeletonText(plan.family, plan.conditions, !state.ourMaps));
     }
-    const found = conflictsOf(plan, state, setup.containerId);
+    const found = conflictsOf(plan, state, owner);
     conflicts.push(...found.conflicts);
-    parts.push(addElementsText(plan, setup.containerId, found.held));
+    parts.push(addElementsText(plan, owner.comment, found.held));
   }
   if (conflicts.length > 0) throw new PortConflictError(conflicts);
   const res = nft.run(parts.filter(Boolean).join("\n"));
   if (!res.ok) throw new FirewallError(`set up port forwarding for ${setup.containerId}`, res.error);
 }
 
-/** The mappings of `setup` that OTHER containers already hold (empty when all are free). */
-export function findPortConflicts(nft: NftRunner, setup: PortForwardSetup): PortConflict[] {
-  validateContainerId(setup.containerId);
-  return planPortForward(setup).flatMap((plan) => conflictsOf(plan, readFamilyState(nft, plan.family), setup.containerId).conflicts);
+/** The mappings of `setup` that OTHER owners already hold (empty when all are free). */
+export function findPortConflicts(nft: NftRunner, setup: PortForwardSetup, network?: string): PortConflict[] {
+  const owner = makeOwner(setup.containerId, network);
+  return planPortForward(setup).flatMap((plan) => conflictsOf(plan, readFamilyState(nft, plan.family), owner).conflicts);
 }
 
-function teardownText(state: FamilyState, family: Family, containerId: string): string {
+/** Which element comments a teardown removes. */
+type CommentMatch = (comment: string | undefined) => boolean;
+
+function teardownText(state: FamilyState, family: Family, elementMatch: CommentMatch, ruleMatch: CommentMatch): string {
   const lines: string[] = [];
   for (const [, name] of ELEMENT_HOLDERS) {
-    const keys = (state.elements.get(name) ?? []).filter((e) => e.comment === containerId).map((e) => e.key);
+    const keys = (state.elements.get(name) ?? []).filter((e) => elementMatch(e.comment)).map((e) => e.key);
     if (keys.length) lines.push(deleteElementsText(family, name, keys));
   }
   for (const chain of REFERENCE_RULE_CHAINS) {
-    const handles = state.rules.filter((r) => r.chain === chain && r.comment === containerId).map((r) => r.handle);
+    const handles = state.rules.filter((r) => r.chain === chain && ruleMatch(r.comment)).map((r) => r.handle);
     if (handles.length) lines.push(deleteRulesText(family, PORTMAP_TABLE, chain, handles));
   }
   return lines.join("\n");
 }
 
-/** Removes every element and (reference-made) rule tagged with the container ID, v4 and v6, in one batch. */
-export function teardownPortForward(nft: NftRunner, containerId: string): void {
-  validateContainerId(containerId);
+/** Lists both families, deletes what matches in one batch; a batch that races a concurrent DEL is retried once. */
+function deleteMatching(nft: NftRunner, op: string, elementMatch: CommentMatch, ruleMatch: CommentMatch): void {
   let last = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const text = FAMILIES.map((f) => teardownText(readFamilyState(nft, f), f, containerId)).filter(Boolean).join("\n");
+    const text = FAMILIES.map((f) => teardownText(readFamilyState(nft, f), f, elementMatch, ruleMatch)).filter(Boolean).join("\n");
     if (!text) return;
     const res = nft.run(text);
     if (res.ok) return;
     last = res.error;
   }
-  throw new FirewallError(`tear down port forwarding for ${containerId}`, last);
+  throw new FirewallError(op, last);
+}
+
+/**
+ * Removes the container's elements and (reference-made) rules, v4 and v6, in one batch. With `network`:
+ * only that network's tagged elements plus untagged ones; without: every element of the container.
+ */
+export function teardownPortForward(nft: NftRunner, containerId: string, network?: string): void {
+  const owner = makeOwner(containerId, network);
+  const elementMatch: CommentMatch =
+    network === undefined
+      ? (c) => c !== undefined && ownerOf(c).containerId === containerId
+      : (c) => c === owner.comment || c === containerId;
+  deleteMatching(nft, `tear down port forwarding for ${containerId}`, elementMatch, (c) => c === containerId);
+}
+
+/**
+ * GC: removes the elements tagged with `network` whose container is not in `validContainerIds`.
+ * Untagged elements and the reference's rules carry no network, so they are left alone.
+ */
+export function gcPortForward(nft: NftRunner, network: string, validContainerIds: ReadonlySet<string>): void {
+  validateNetworkName(network);
+  const tag = networkTag(network);
+  const stale: CommentMatch = (c) => {
+    if (c === undefined) return false;
+    const o = ownerOf(c);
+    return o.networkTag === tag && !validContainerIds.has(o.containerId);
+  };
+  deleteMatching(nft, `garbage-collect port forwarding of network ${network}`, stale, () => false);
 }
 
 /** Throws FirewallCheckError unless the skeleton and every expected element are present and owned. */
-export function checkPortForward(nft: NftRunner, setup: PortForwardSetup): void {
-  validateContainerId(setup.containerId);
+export function checkPortForward(nft: NftRunner, setup: PortForwardSetup, network?: string): void {
+  const owner = makeOwner(setup.containerId, network);
   for (const plan of planPortForward(setup)) {
     const state = readFamilyState(nft, plan.family);
     checkSkeleton(state, plan.family);
     for (const e of plan.dnat) {
       const held = state.elements.get(e.map)?.find((x) => x.key === e.key);
-      if (!held || held.comment !== setup.containerId || held.value !== e.value) {
+      if (!held || !ownedBy(held, owner) || held.value !== e.value) {
         throw new FirewallCheckError(`port forward ${e.key} -> ${e.value} of container ${setup.containerId} is missing or differs`);
       }
     }
     for (const m of plan.masq) {
       const held = state.elements.get(m.set)?.find((x) => x.key === m.key);
-      if (held?.comment !== setup.containerId) {
+      if (!ownedBy(held, owner)) {
         throw new FirewallCheckError(`masquerade entry ${m.key} in ${m.set} of container ${setup.containerId} is missing`);
       }
     }

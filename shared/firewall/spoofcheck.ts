@@ -29,16 +29,22 @@ function quote(s: string): string {
   return `"${s}"`;
 }
 
+/** A chain name as a bare nft identifier: nft before 1.0.7 rejects a quoted chain name. */
+function ident(s: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.\-]*$/.test(s)) throw new FirewallError("macspoofchk", `unsafe chain name ${JSON.stringify(s)}`);
+  return s;
+}
+
 export function spoofSetupText(s: SpoofCheck): string {
   const chain = spoofChainName(s.uniqueId);
   return [
     `add table ${TABLE}`,
     `add chain ${TABLE} ${BASE} { type filter hook prerouting priority -300; policy accept; }`,
-    `add chain ${TABLE} ${quote(chain)}`,
-    `flush chain ${TABLE} ${quote(chain)}`,
-    `add rule ${TABLE} ${quote(chain)} ether saddr ${s.mac} return`,
-    `add rule ${TABLE} ${quote(chain)} drop`,
-    `add rule ${TABLE} ${BASE} iifname ${quote(s.hostIface)} jump ${quote(chain)} comment ${quote(spoofComment(s.uniqueId))}`,
+    `add chain ${TABLE} ${ident(chain)}`,
+    `flush chain ${TABLE} ${ident(chain)}`,
+    `add rule ${TABLE} ${ident(chain)} ether saddr ${s.mac} return`,
+    `add rule ${TABLE} ${ident(chain)} drop`,
+    `add rule ${TABLE} ${BASE} iifname ${quote(s.hostIface)} jump ${ident(chain)} comment ${quote(spoofComment(s.uniqueId))}`,
   ].join("\n");
 }
 
@@ -63,7 +69,7 @@ export function teardownSpoofCheck(uniqueId: string): void {
     }
   }
   const chain = spoofChainName(uniqueId);
-  if (listNftJson(`chain ${TABLE} ${quote(chain)}`).ok) cmds.push(`delete chain ${TABLE} ${quote(chain)}`);
+  if (listNftJson(`chain ${TABLE} ${ident(chain)}`).ok) cmds.push(`delete chain ${TABLE} ${ident(chain)}`);
   if (!cmds.length) return;
   const r = runNft(cmds.join("\n"));
   if (!r.ok) throw new FirewallError("tear down macspoofchk", r.error);

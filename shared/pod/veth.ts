@@ -1,7 +1,7 @@
 // The pod's veth pair, created as the reference does: inside the container netns with the peer sent
 // straight to the host netns (IFLA_NET_NS_FD), host name "veth" + 8 random hex chars, retried on a
 // name collision.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../hash.ts";
 import { CniError } from "../cni/errors.ts";
 import { isExists } from "../netlink/errors.ts";
 import { createVeth, getLinkByName, setLinkUp } from "../netlink/links.ts";
@@ -27,7 +27,7 @@ export interface VethPair {
 }
 
 export function randomVethName(): string {
-  return `veth${randomBytes(4).toString("hex")}`;
+  return `veth${randomHex(4)}`;
 }
 
 /** Fails like the reference when the container already has an interface of that name. */

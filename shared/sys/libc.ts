@@ -4,19 +4,26 @@ import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 
 const { i32, u32, ptr: P, u64 } = FFIType;
 
-const libc = dlopen("libc.so.6", {
-  socket: { args: [i32, i32, i32], returns: i32 },
-  bind: { args: [i32, P, u32], returns: i32 },
-  sendto: { args: [i32, P, u64, i32, P, u32], returns: i32 },
-  recv: { args: [i32, P, u64, i32], returns: i32 },
-  setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
-  close: { args: [i32], returns: i32 },
-  setns: { args: [i32, i32], returns: i32 },
-  flock: { args: [i32, i32], returns: i32 },
-  __errno_location: { args: [], returns: P },
-});
+function openLibc() {
+  return dlopen("libc.so.6", {
+    socket: { args: [i32, i32, i32], returns: i32 },
+    bind: { args: [i32, P, u32], returns: i32 },
+    sendto: { args: [i32, P, u64, i32, P, u32], returns: i32 },
+    recv: { args: [i32, P, u64, i32], returns: i32 },
+    setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
+    close: { args: [i32], returns: i32 },
+    setns: { args: [i32, i32], returns: i32 },
+    flock: { args: [i32, i32], returns: i32 },
+    __errno_location: { args: [], returns: P },
+  }).symbols;
+}
 
-const sym = libc.symbols;
+// dlopen compiles FFI trampolines: pay for it on the first system call, not at start-up (VERSION
+// and config errors never need libc).
+let symbols: ReturnType<typeof openLibc> | undefined;
+const sym = new Proxy({} as ReturnType<typeof openLibc>, {
+  get: (_t, name) => (symbols ??= openLibc())[name as keyof ReturnType<typeof openLibc>],
+});
 
 /** errno names for the values the kernel gives us most; the rest print as "errno N". */
 const ERRNO_NAMES: Record<number, string> = {

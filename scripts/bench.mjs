@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// tscni vs the reference Go plugins (/usr/lib/cni), same machine, same run, interleaved sample by
+// sample. Each suite works in its own private node netns (tscni-bench-*); nothing else is touched.
+// usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const args = parseArgs(process.argv.slice(2));
+const SAMPLES = Number(args.samples ?? 20);
+const SCALE_SAMPLES = Number(args["scale-samples"] ?? 8);
+const SCALE = String(args.scale ?? "1,100,500,1000").split(",").filter(Boolean).map(Number);
+const OUT = resolve(args.out ?? join(ROOT, "bench-results"));
+const REF = "/usr/lib/cni";
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) if (argv[i].startsWith("--")) out[argv[i].slice(2)] = argv[i + 1]?.startsWith("--") ? true : argv[++i];
+  return out;
+}
+const sh = (cmd, a) => {
+  const r = spawnSync(cmd, a, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${a.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+};
+const log = (s) => process.stderr.write(s + "\n");
+
+// ---------------------------------------------------------------- suites and workers
+
+class Suite {
+  constructor(name, binDir, tag) {
+    this.name = name;
+    this.binDir = binDir;
+    this.node = `tscni-bench-${tag}-${process.pid}`;
+    this.work = mkdtempSync(join(tmpdir(), `tscni-bench-${tag}-`));
+    this.pods = [];
+    this.seq = 0;
+    sh("ip", ["netns", "add", this.node]);
+    sh("ip", ["-n", this.node, "link", "set", "lo", "up"]);
+    this.worker = spawn("nsenter", [`--net=/run/netns/${this.node}`, "--", process.execPath, join(ROOT, "scripts/bench-worker.mjs")], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    this.replies = createInterface({ input: this.worker.stdout })[Symbol.asyncIterator]();
+  }
+  async exec(plugin, env, stdin) {
+    this.worker.stdin.write(JSON.stringify({ bin: join(this.binDir, plugin), env: { PATH: process.env.PATH, CNI_PATH: this.binDir, ...env }, stdin }) + "\n");
+    const { value } = await this.replies.next();
+    return JSON.parse(value);
+  }
+  newPod() {
+    const name = `${this.node}-p${++this.seq}`;
+    sh("ip", ["netns", "add", name]);
+    this.pods.push(name);
+    return { id: `c${this.seq}`, netns: `/run/netns/${name}`, name };
+  }
+  dropPod(pod) {
+    spawnSync("ip", ["netns", "del", pod.name]);
+    this.pods = this.pods.filter((p) => p !== pod.name);
+  }
+  close() {
+    this.worker.stdin.end();
+    this.worker.kill();
+    for (const p of this.pods) spawnSync("ip", ["netns", "del", p]);
+    spawnSync("ip", ["netns", "del", this.node]);
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+function conflist(suite, plugins) {
+  const ipam = { type: "host-local", ranges: [[{ subnet: "10.77.0.0/16" }]], routes: [{ dst: "0.0.0.0/0" }], dataDir: join(suite.work, "ipam") };
+  const all = {
+    bridge: { type: "bridge", bridge: "cni-bench0", isGateway: true, ipMasq: true, hairpinMode: true, ipam },
+    ptp: { type: "ptp", ipMasq: true, ipam: { ...ipam, ranges: [[{ subnet: "10.78.0.0/16" }]] } },
+    portmap: { type: "portmap", capabilities: { portMappings: true }, snat: true },
+    bandwidth: { type: "bandwidth", capabilities: { bandwidth: true } },
+    loopback: { type: "loopback" },
+  };
+  return { cniVersion: "1.0.0", name: "benchnet", plugins: plugins.map((p) => all[p]) };
+}
+
+const BANDWIDTH = { ingressRate: 1000000, ingressBurst: 100000, egressRate: 1000000, egressBurst: 100000 };
+
+/** Runs a conflist like libcni; returns per-plugin ms and the final result. */
+async function runList(suite, list, verb, pod, hostPort, prevResult) {
+  const plugins = verb === "DEL" ? [...list.plugins].reverse() : list.plugins;
+  const caps = { portMappings: [{ hostPort, containerPort: 80, protocol: "tcp" }], bandwidth: BANDWIDTH };
+  const times = {};
+  let prev = verb === "DEL" ? prevResult : undefined;
+  for (const p of plugins) {
+    const conf = { ...p, name: list.name, cniVersion: list.cniVersion };
+    if (prev) conf.prevResult = prev;
+    const rc = {};
+    for (const k of Object.keys(p.capabilities ?? {})) rc[k] = caps[k];
+    if (Object.keys(rc).length) conf.runtimeConfig = rc;
+    const env = { CNI_COMMAND: verb, CNI_CONTAINERID: pod.id, CNI_NETNS: pod.netns, CNI_IFNAME: "eth0" };
+    const r = await suite.exec(p.type, env, JSON.stringify(conf));
+    if (r.status !== 0) throw new Error(`${suite.name} ${verb} ${p.type} failed: ${r.stdout}${r.stderr}`);
+    times[p.type] = r.ms;
+    if (verb === "ADD" && r.stdout.trim()) prev = JSON.parse(r.stdout);
+  }
+  return { times, result: prev };
+}
+
+// ---------------------------------------------------------------- statistics
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))];
+  return { median: q(0.5), p90: q(0.9), min: s[0], n: s.length };
+}
+
+const rows = [];
+function record(row, tscniSamples, refSamples) {
+  const t = stats(tscniSamples);
+  const r = stats(refSamples);
+  const entry = { row, tscni: t, reference: r, ratio: t.median / r.median };
+  rows.push(entry);
+  log(`  ${row.padEnd(34)} tscni ${t.median.toFixed(2).padStart(8)} ms   ref ${r.median.toFixed(2).padStart(8)} ms   ratio ${entry.ratio.toFixed(2)}`);
+  return entry;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function benchVersion(suites) {
+  const samples = suites.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [k, s] of suites.entries()) {
+      const r = await s.exec("host-local", { CNI_COMMAND: "VERSION" }, '{"cniVersion":"1.0.0"}');
+      samples[k].push(r.ms);
+    }
+  }
+  record("VERSION (host-local)", ...samples);
+}
+
+async function benchLoopback(suites) {
+  const samples = suites.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [k, s] of suites.entries()) {
+      const pod = s.newPod();
+      const { times } = await runList(s, conflist(s, ["loopback"]), "ADD", pod, 0);
+      samples[k].push(times.loopback);
+      s.dropPod(pod);
+    }
+  }
+  record("loopback ADD", ...samples);
+}
+
+/** ADD then DEL of fresh pods through a conflist; returns per-plugin samples per suite. */
+async function cycle(suites, plugins, n, hostPortBase) {
+  const add = suites.map(() => ({}));
+  const del = suites.map(() => ({}));
+  for (let i = 0; i < n; i++) {
+    for (const [k, s] of suites.entries()) {
+      const pod = s.newPod();
+      const a = await runList(s, conflist(s, plugins), "ADD", pod, hostPortBase + i);
+      const d = await runList(s, conflist(s, plugins), "DEL", pod, hostPortBase + i, a.result);
+      for (const [p, ms] of Object.entries(a.times)) (add[k][p] ??= []).push(ms);
+      for (const [p, ms] of Object.entries(d.times)) (del[k][p] ??= []).push(ms);
+      s.dropPod(pod);
+    }
+  }
+  return { add, del };
+}
+
+const sum = (perPlugin) => perPlugin[Object.keys(perPlugin)[0]].map((_, i) => Object.values(perPlugin).reduce((a, v) => a + v[i], 0));
+
+async function benchSingles(suites) {
+  const br = await cycle(suites, ["bridge"], SAMPLES, 30000);
+  record("bridge+host-local ADD", ...br.add.map((x) => x.bridge));
+  record("bridge+host-local DEL", ...br.del.map((x) => x.bridge));
+  const ptp = await cycle(suites, ["ptp"], SAMPLES, 30000);
+  record("ptp+host-local ADD", ...ptp.add.map((x) => x.ptp));
+  record("ptp+host-local DEL", ...ptp.del.map((x) => x.ptp));
+  const chain = await cycle(suites, ["bridge", "portmap", "bandwidth"], SAMPLES, 31000);
+  record("portmap ADD (in chain)", ...chain.add.map((x) => x.portmap));
+  record("portmap DEL (in chain)", ...chain.del.map((x) => x.portmap));
+  record("bandwidth ADD (in chain)", ...chain.add.map((x) => x.bandwidth));
+  record("bandwidth DEL (in chain)", ...chain.del.map((x) => x.bandwidth));
+  record("chain ADD (bridge,portmap,bandwidth)", ...chain.add.map(sum));
+  record("chain DEL (bridge,portmap,bandwidth)", ...chain.del.map(sum));
+}
+
+async function populate(suite, count) {
+  const list = conflist(suite, ["bridge", "portmap", "bandwidth"]);
+  while (suite.resident.length < count) {
+    const pod = suite.newPod();
+    await runList(suite, list, "ADD", pod, 40000 + suite.resident.length);
+    suite.resident.push(pod);
+  }
+}
+
+async function benchScale(suites) {
+  const curve = [];
+  for (const s of suites) s.resident = [];
+  for (const n of SCALE) {
+    // "n pods on the node": n-1 resident pods plus the one measured
+    const t0 = Date.now();
+    for (const s of suites) await populate(s, Math.max(0, n - 1));
+    log(`  (populated ${n - 1} pods per suite in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    const c = await cycle(suites, ["bridge", "portmap", "bandwidth"], SCALE_SAMPLES, 35000);
+    const a = record(`chain ADD with ${n} pods on node`, ...c.add.map(sum));
+    const d = record(`chain DEL with ${n} pods on node`, ...c.del.map(sum));
+    curve.push({ pods: n, add: { tscni: a.tscni.median, reference: a.reference.median }, del: { tscni: d.tscni.median, reference: d.reference.median } });
+  }
+  return curve;
+}
+
+// ---------------------------------------------------------------- output
+
+function table() {
+  const lines = ["| scenario | tscni median | p90 | min | reference median | p90 | min | tscni/ref |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  const f = (x) => x.toFixed(2);
+  for (const r of rows) {
+    lines.push(`| ${r.row} | ${f(r.tscni.median)} | ${f(r.tscni.p90)} | ${f(r.tscni.min)} | ${f(r.reference.median)} | ${f(r.reference.p90)} | ${f(r.reference.min)} | **${r.ratio.toFixed(2)}x** |`);
+  }
+  return lines.join("\n");
+}
+
+function svg(curve) {
+  const W = 640, H = 400, L = 60, B = 50, R = 20, T = 30;
+  const maxX = Math.max(...curve.map((c) => c.pods));
+  const maxY = Math.max(...curve.flatMap((c) => [c.add.tscni, c.add.reference, c.del.tscni, c.del.reference])) * 1.1;
+  const x = (v) => L + (v / maxX) * (W - L - R);
+  const y = (v) => H - B - (v / maxY) * (H - B - T);
+  const series = [
+    ["reference ADD", "add", "reference", "#d62728", ""],
+    ["reference DEL", "del", "reference", "#d62728", "6,4"],
+    ["tscni ADD", "add", "tscni", "#1f77b4", ""],
+    ["tscni DEL", "del", "tscni", "#1f77b4", "6,4"],
+  ];
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">chain (bridge+host-local, portmap, bandwidth) latency vs pods on the node</text>`);
+  parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
+  for (let i = 0; i <= 5; i++) {
+    const v = (maxY / 5) * i;
+    parts.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(0)}</text><line x1="${L}" y1="${y(v)}" x2="${W - R}" y2="${y(v)}" stroke="#eee"/>`);
+  }
+  for (const c of curve) parts.push(`<text x="${x(c.pods)}" y="${H - B + 16}" text-anchor="middle">${c.pods}</text>`);
+  parts.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle">pods on the node</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">median ms</text>`);
+  series.forEach(([label, verb, suite, color, dash], i) => {
+    const pts = curve.map((c) => `${x(c.pods).toFixed(1)},${y(c[verb][suite]).toFixed(1)}`).join(" ");
+    parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/>`);
+    for (const c of curve) parts.push(`<circle cx="${x(c.pods)}" cy="${y(c[verb][suite])}" r="3" fill="${color}"/>`);
+    parts.push(`<line x1="${L + 20}" y1="${T + 14 + i * 16}" x2="${L + 50}" y2="${T + 14 + i * 16}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${L + 56}" y="${T + 18 + i * 16}">${label}</text>`);
+  });
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  if (!existsSync(join(REF, "bridge"))) throw new Error(`reference plugins missing in ${REF}: apt-get install containernetworking-plugins`);
+  const bins = mkdtempSync(join(tmpdir(), "tscni-bench-bin-"));
+  sh("bash", [join(ROOT, "scripts/install"), join(bins, "tscni")]);
+  mkdirSync(join(bins, "ref"));
+  for (const f of readdirSync(REF)) linkSync(join(REF, f), join(bins, "ref", f));
+  const suites = [new Suite("tscni", join(bins, "tscni"), "t"), new Suite("reference", join(bins, "ref"), "r")];
+  const started = Date.now();
+  let curve = [];
+  try {
+    log(`samples ${SAMPLES}, scale samples ${SCALE_SAMPLES}, scale points ${SCALE.join(",")}`);
+    await benchVersion(suites);
+    await benchLoopback(suites);
+    await benchSingles(suites);
+    if (SCALE.length) curve = await benchScale(suites);
+  } finally {
+    for (const s of suites) s.close();
+    rmSync(bins, { recursive: true, force: true });
+  }
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: sh("uname", ["-r"]).trim(), reference: sh("dpkg-query", ["-W", "-f=${Version}", "containernetworking-plugins"]).trim() };
+  const report = { date: new Date().toISOString(), machine, samples: SAMPLES, scaleSamples: SCALE_SAMPLES, seconds: Math.round((Date.now() - started) / 1000), rows, curve };
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, "bench.json"), JSON.stringify(report, null, 2));
+  writeFileSync(join(OUT, "bench.md"), table() + "\n");
+  if (curve.length) writeFileSync(join(OUT, "scale.svg"), svg(curve));
+  console.log(table());
+  console.log(`\nmachine: ${JSON.stringify(machine)}; took ${report.seconds} s; written to ${OUT}/{bench.json,bench.md${curve.length ? ",scale.svg" : ""}}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
