@@ -6,6 +6,7 @@ import { NetlinkHandle } from "../netlink/client.ts";
 import { isNotFound } from "../netlink/errors.ts";
 import { deleteLink, getLinkByName } from "../netlink/links.ts";
 import { NetnsGoneError, usingNetns } from "../ns/netns.ts";
+import { traced } from "../trace.ts";
 
 export type TeardownStep = [what: string, run: () => unknown];
 
@@ -13,7 +14,7 @@ export async function runTeardown(steps: readonly TeardownStep[]): Promise<void>
   const failures: string[] = [];
   for (const [what, run] of steps) {
     try {
-      await run();
+      await traced(what, run);
     } catch (e) {
       failures.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -318,6 +318,14 @@ describe.skipIf(!isRoot || !hasBinary)("ptp (compiled binary)", () => {
     ping(b.pod, a6);
     // the host, not L2, carries it: the neighbour pod is reached via the gateway
     expect(a.pod.exec("ip", ["-4", "route", "get", b4])).toContain(`via ${V4.gw}`);
+
+    // b goes; a keeps its gateway (the same address sits on every host veth) and its route
+    del(b, rb);
+    expect(veths(a.node).length).toBe(1);
+    expectOk(cni("CHECK", a, ra));
+    ping(a.pod, V4.gw);
+    ping(a.pod, V6.gw);
+    expect(reservations(a.dataDir).sort()).toEqual([a4, a6].sort());
   });
 
   it("add: ipMasq -> traffic to an outside netns arrives from the node's address; nft rule present, gone after del", async () => {
@@ -369,6 +377,37 @@ describe.skipIf(!isRoot || !hasBinary)("ptp (compiled binary)", () => {
     expect(link(b.pod, "eth0")).toBeUndefined();
     expect(reservations(a.dataDir)).toEqual(["10.77.0.2"]);
     expectOk(cni("CHECK", a, ra));
+  });
+
+  it("add: mtu the kernel refuses -> error after IPAM, IP released, no veth", () => {
+    const p = newPod({ mtu: 60 });
+    const o = cni("ADD", p);
+    expect(o.code).not.toBe(0);
+    expect(veths(p.node)).toEqual([]);
+    expect(link(p.pod, "eth0")).toBeUndefined();
+    expect(reservations(p.dataDir)).toEqual([]);
+  });
+
+  it("gc: one of two attachments still valid -> the stale one's IP and masquerade rules go, the valid one's stay", () => {
+    const a = newPod({ ipMasq: true, cid: "gc-keep" });
+    const b = newPod({ ipMasq: true, node: a.node, dataDir: a.dataDir, cid: "gc-stale" });
+    for (const p of [a, b]) p.conf.cniVersion = "1.1.0";
+    add(a);
+    add(b);
+    expect(masqRules(a.node, "gc-stale").length).toBe(1);
+    const gc = runPluginSync({
+      plugin: "ptp",
+      command: "GC",
+      config: { ...a.conf, "cni.dev/valid-attachments": [{ containerID: "gc-keep", ifname: "eth0" }] },
+      node: a.node,
+      env: { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined, CNI_ARGS: undefined },
+    });
+    expectOk(gc);
+    expect(masqRules(a.node, "gc-stale")).toEqual([]);
+    expect(masqRules(a.node, "gc-keep").length).toBe(1);
+    expect(reservations(a.dataDir)).toEqual(["10.77.0.2"]);
+    const status = runPluginSync({ plugin: "ptp", command: "STATUS", config: a.conf, node: a.node });
+    expect(status.code).toBe(0);
   });
 
   it("add: same container and ifname again -> fails, first attachment intact (IP kept, check ok, ping ok)", () => {
@@ -521,6 +560,10 @@ describe.skipIf(!isRoot || !hasBinary)("ptp (compiled binary)", () => {
           [{ subnet: "10.77.0.0/28", rangeStart: "10.77.0.5" }, { subnet: "10.78.0.0/24" }],
           [{ subnet: V6.subnet, rangeStart: "fd77::a" }],
         ],
+      }],
+      ["two v4 sets (two IPs, two gateways on the host veth) + v6", {
+        families: [4, 6],
+        ranges: [[{ subnet: "10.77.0.0/24" }], [{ subnet: "10.79.0.0/16", gateway: "10.79.255.254" }], [{ subnet: V6.subnet }]],
       }],
     ];
     for (const [name, opts] of cases) {

@@ -1,0 +1,15 @@
+// Opt-in step timing for profiling (TSCNI_TRACE=1): one stderr line per named step. Off by default;
+// stderr is the log channel, stdout stays the CNI result.
+const enabled = typeof process !== "undefined" && process.env.TSCNI_TRACE === "1";
+const t0 = enabled ? performance.now() : 0;
+
+export async function traced<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  if (!enabled) return fn();
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const end = performance.now();
+    process.stderr.write(`trace ${what}: ${(end - start).toFixed(2)} ms (at ${(end - t0).toFixed(1)} ms)\n`);
+  }
+}

@@ -1,0 +1,57 @@
+// The network-tagged ownership added to shared/firewall/portmap.ts for this plugin (DEL and GC scoped
+// to one network), over the scripted NftRunner of the firewall tests.
+import { describe, expect, it } from "vitest";
+import { gcPortForward, setupPortForward, teardownPortForward } from "../../../../shared/firewall/portmap.ts";
+import { networkTag, ownerComment, ownerOf } from "../../../../shared/firewall/portmap-rules.ts";
+import { fakeNft } from "../../shared/firewall/fake-nft.ts";
+
+const tagA = `ctrA net:${networkTag("netA")}`;
+const tagB = `ctrA net:${networkTag("netB")}`;
+
+function table(elem: unknown[]) {
+  return {
+    ok: true, error: "",
+    items: [
+      { map: { name: "tscni_hostports", elem } },
+      { map: { name: "tscni_hostip_hostports", elem: [] } },
+      { set: { name: "tscni_hairpin", elem: [] } },
+      { set: { name: "tscni_localhost", elem: [] } },
+      { set: { name: "tscni_masq_all", elem: [] } },
+    ],
+  };
+}
+const held = (port: number, comment: string) => [{ elem: { val: { concat: ["tcp", port] }, comment } }, { concat: ["10.88.0.3", 80] }];
+
+describe("portmap ownership by network", () => {
+  it("owner comment: network given -> '<cid> net:<hash16>'; parsed back; over 128 bytes -> bare ID", () => {
+    expect(ownerComment("ctrA", "netA")).toBe(tagA);
+    expect(ownerOf(tagA)).toEqual({ containerId: "ctrA", networkTag: networkTag("netA") });
+    expect(ownerOf("ctrA")).toEqual({ containerId: "ctrA", networkTag: undefined });
+    expect(ownerComment("c".repeat(120), "netA")).toBe("c".repeat(120));
+  });
+
+  it("setup with network: fast path -> elements carry the network-tagged comment", () => {
+    const nft = fakeNft();
+    setupPortForward(nft, { containerId: "ctrA", containerIPs: ["10.88.0.3"], mappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }], snat: false, masqAll: false }, "netA");
+    expect(nft.runs[0]).toBe(`create element ip cni_hostport tscni_hostports { tcp . 8080 comment "${tagA}" : 10.88.0.3 . 80 }`);
+  });
+
+  it("teardown netA: same container on netB and untagged -> netA's and untagged removed, netB's kept", () => {
+    const nft = fakeNft({ lists: { "table ip cni_hostport": table([held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, "ctrZ")]) } });
+    teardownPortForward(nft, "ctrA", "netA");
+    expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }\ndelete element ip cni_hostport tscni_hostports { tcp . 8082 }"]);
+  });
+
+  it("gc netA, valid {ctrB}: stale netA entries removed; netB and untagged entries untouched", () => {
+    const elems = [held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, `ctrB net:${networkTag("netA")}`)];
+    const nft = fakeNft({ lists: { "table ip cni_hostport": table(elems) } });
+    gcPortForward(nft, "netA", new Set(["ctrB"]));
+    expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }"]);
+  });
+
+  it("gc: nothing stale -> no nft transaction", () => {
+    const nft = fakeNft({ lists: { "table ip cni_hostport": table([held(8083, `ctrB net:${networkTag("netA")}`)]) } });
+    gcPortForward(nft, "netA", new Set(["ctrB"]));
+    expect(nft.runs).toEqual([]);
+  });
+});
