@@ -32,7 +32,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
       for (const family of familiesOf(result.ips!)) enableForwarding(family);
       wire(ctx, cfg, h, result, undo);
       if (cfg.ipMasq) addMasquerade(ctx, result, undo);
-      if (ctx.conf.dns) result.dns = ctx.conf.dns;
+      if (cfg.dns) result.dns = { ...cfg.dns };
       return result;
     }, log),
   );

@@ -4,6 +4,7 @@ import type { CmdContext } from "../cni/plugin.ts";
 import type { Result } from "../cni/types.ts";
 import { teardownLegacyIptablesMasq } from "../firewall/iptables.ts";
 import { checkIPMasq, setupIPMasq, systemNft, teardownIPMasq } from "../firewall/nft.ts";
+import { traced } from "../trace.ts";
 import type { UndoStack } from "../undo.ts";
 
 function attachment(ctx: CmdContext) {
@@ -17,10 +18,10 @@ export function addMasquerade(ctx: CmdContext, result: Result, undo: UndoStack):
 }
 
 /** Needs no IPs: rules are found by their comment, the legacy chain by its name hash. */
-export function delMasquerade(ctx: CmdContext): void {
-  teardownIPMasq(attachment(ctx));
+export async function delMasquerade(ctx: CmdContext): Promise<void> {
+  await traced("nft masquerade teardown", () => teardownIPMasq(attachment(ctx)));
   // the nft runner lets it skip forking iptables when no such chain can exist (the common case)
-  teardownLegacyIptablesMasq(ctx.conf.name, ctx.containerId, systemNft);
+  await traced("legacy iptables masquerade teardown", () => teardownLegacyIptablesMasq(ctx.conf.name, ctx.containerId, systemNft));
 }
 
 export function checkMasquerade(ctx: CmdContext, result: Result): void {

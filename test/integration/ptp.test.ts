@@ -574,6 +574,26 @@ describe.skipIf(!isRoot || !hasBinary)("ptp (compiled binary)", () => {
       });
     }
 
+    it("add: network dns vs IPAM (host-local resolvConf) dns -> the same override rules as the reference", () => {
+      const resolv = join(scratch(), "resolv.conf");
+      writeFileSync(resolv, "nameserver 10.5.5.5\nsearch example.com\n");
+      const variants: (Json | undefined)[] = [undefined, {}, { nameservers: [] }, { domain: "" }, { domain: "x.local" }, { search: ["a.b"] }];
+      const seen = (dir: string): (Json | undefined)[] => {
+        const p = newPod();
+        p.conf.ipam.resolvConf = resolv;
+        return variants.map((dns) => {
+          const conf = dns === undefined ? p.conf : { ...p.conf, dns };
+          const r = expectOk(cni("ADD", { ...p, conf, dir }));
+          expectOk(cni("DEL", { ...p, conf, dir }, r));
+          return omitEmpty(r.dns);
+        });
+      };
+      const ours = seen(BIN_DIR);
+      expect(ours[0]).toEqual({ nameservers: ["10.5.5.5"], search: ["example.com"] });
+      expect(ours[1]).toEqual(ours[0]); // "dns": {} keeps IPAM's
+      expect(ours).toEqual(seen(REF_DIR));
+    });
+
     it("add: same container twice / IPAM without gateway -> both fail, like the reference", () => {
       for (const dir of [BIN_DIR, REF_DIR]) {
         const p = newPod();
@@ -596,6 +616,15 @@ function normaliseResult(r: Json, sandbox: string): Json {
   }
   if (out.dns && Object.keys(out.dns).length === 0) delete out.dns;
   return out;
+}
+
+/** A DNS object as Go's omitempty prints it: empty lists and strings dropped, {} -> undefined. */
+function omitEmpty(dns: Json | undefined): Json | undefined {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(dns ?? {})) {
+    if (v !== "" && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function waitFor(cond: () => boolean, ms = 3000): boolean {

@@ -20,6 +20,8 @@ function table(elem: unknown[]) {
     ],
   };
 }
+const TABLES = { ok: true, error: "", items: [{ table: { family: "ip", name: "cni_hostport" } }] };
+const lists = (elem: unknown[]) => ({ "table ip cni_hostport": table(elem), tables: TABLES });
 const held = (port: number, comment: string) => [{ elem: { val: { concat: ["tcp", port] }, comment } }, { concat: ["10.88.0.3", 80] }];
 
 describe("portmap ownership by network", () => {
@@ -37,20 +39,20 @@ describe("portmap ownership by network", () => {
   });
 
   it("teardown netA: same container on netB and untagged -> netA's and untagged removed, netB's kept", () => {
-    const nft = fakeNft({ lists: { "table ip cni_hostport": table([held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, "ctrZ")]) } });
+    const nft = fakeNft({ lists: lists([held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, "ctrZ")]) });
     teardownPortForward(nft, "ctrA", "netA");
     expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }\ndelete element ip cni_hostport tscni_hostports { tcp . 8082 }"]);
   });
 
   it("gc netA, valid {ctrB}: stale netA entries removed; netB and untagged entries untouched", () => {
     const elems = [held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, `ctrB net:${networkTag("netA")}`)];
-    const nft = fakeNft({ lists: { "table ip cni_hostport": table(elems) } });
+    const nft = fakeNft({ lists: lists(elems) });
     gcPortForward(nft, "netA", new Set(["ctrB"]));
     expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }"]);
   });
 
   it("gc: nothing stale -> no nft transaction", () => {
-    const nft = fakeNft({ lists: { "table ip cni_hostport": table([held(8083, `ctrB net:${networkTag("netA")}`)]) } });
+    const nft = fakeNft({ lists: lists([held(8083, `ctrB net:${networkTag("netA")}`)]) });
     gcPortForward(nft, "netA", new Set(["ctrB"]));
     expect(nft.runs).toEqual([]);
   });

@@ -11,7 +11,7 @@ describe("routeOifFor", () => {
     expect(routeOifFor([r(undefined, 0, 2), r("10.88.0.0", 16, 7)], "10.88.3.4")).toBe(7);
   });
   it("pick: longer prefix wins; equal prefix -> lower metric", () => {
-    expect(routeOifFor([r("10.0.0.0", 8, 3), r("10.88.0.0", 16, 4), r("10.88.0.0", 16, 5, { priority: 0 })], "10.88.0.9")).toBe(5);
+    expect(routeOifFor([r("10.0.0.0", 8, 3), r("10.88.0.0", 16, 4), r("10.88.0.0", 24, 5)], "10.88.0.9")).toBe(5);
     expect(routeOifFor([r("10.88.0.0", 16, 4, { priority: 100 }), r("10.88.0.0", 16, 5, { priority: 10 })], "10.88.0.9")).toBe(5);
   });
   it("pick: no matching unicast route -> undefined (route_localnet skipped, as the reference)", () => {

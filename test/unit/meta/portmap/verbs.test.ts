@@ -33,7 +33,8 @@ function fakeDeps(over: Partial<PortmapDeps> = {}) {
   return { deps, calls, setups };
 }
 
-function ctx(keys: Record<string, unknown>, portMappings: unknown, prevResult: Result | undefined = PREV): CmdContext {
+function ctx(keys: Record<string, unknown>, portMappings: unknown, prev: Result | null = PREV): CmdContext {
+  const prevResult = prev ?? undefined;
   const raw = { cniVersion: "1.1.0", name: "net1", type: "portmap", ...keys };
   const conf: NetConf = { cniVersion: "1.1.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw, ...(prevResult ? { prevResult } : {}) };
   return { verb: "ADD", containerId: "ctr1", netns: "/run/netns/p", ifname: "eth0", cniArgs: [], ignoreUnknownArgs: false, path: [], conf, stdin: new Uint8Array(), env: {} };
@@ -75,7 +76,7 @@ describe("portmap verbs", () => {
 
   it("add: no prevResult -> error 7 'must be called as chained plugin', nothing touched", async () => {
     const f = fakeDeps();
-    expect((await rejects(cmdAdd(ctx({}, TCP, undefined), f.deps))).msg).toBe("must be called as chained plugin");
+    expect((await rejects(cmdAdd(ctx({}, TCP, null), f.deps))).msg).toBe("must be called as chained plugin");
     expect(f.calls).toEqual([]);
   });
 
@@ -127,7 +128,7 @@ describe("portmap verbs", () => {
 
   it("del: mappings -> nft teardown and the reference's iptables chains, by container and network", () => {
     const f = fakeDeps();
-    cmdDel(ctx({}, [{ hostPort: 0 }], undefined), f.deps);
+    cmdDel(ctx({}, [{ hostPort: 0 }], null), f.deps);
     expect(f.calls).toEqual(["teardown ctr1 net1", "iptables net1 ctr1"]);
   });
 
@@ -146,7 +147,7 @@ describe("portmap verbs", () => {
   it("check: missing element -> the firewall's error surfaces; no prevResult -> error", async () => {
     const f = fakeDeps({ checkPortForward: () => { throw new FirewallCheckError("port forward tcp . 8080 missing"); } });
     expect(() => cmdCheck(ctx({}, TCP), f.deps)).toThrow(/tcp . 8080 missing/);
-    expect((await rejects(() => cmdCheck(ctx({}, TCP, undefined), fakeDeps().deps))).msg).toBe("Required prevResult missing");
+    expect((await rejects(() => cmdCheck(ctx({}, TCP, null), fakeDeps().deps))).msg).toBe("Required prevResult missing");
   });
 
   it("gc: valid attachments -> gc of this network keeping their container IDs", () => {

@@ -24,13 +24,13 @@ function code7(f: () => unknown): string {
 describe("parsePtpConfig", () => {
   it("parse: only ipam -> no masquerade, nftables backend, kernel mtu; frozen", () => {
     const c = parse({ ipam: IPAM });
-    expect(c).toEqual({ ipMasq: false, ipMasqBackend: "nftables", mtu: 0 });
+    expect(c).toEqual({ ipMasq: false, ipMasqBackend: "nftables", mtu: 0, dns: undefined });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it("parse: every key set -> taken as given", () => {
     const c = parse({ ipam: IPAM, ipMasq: true, ipMasqBackend: "iptables", mtu: 1400 });
-    expect(c).toEqual({ ipMasq: true, ipMasqBackend: "iptables", mtu: 1400 });
+    expect(c).toEqual({ ipMasq: true, ipMasqBackend: "iptables", mtu: 1400, dns: undefined });
   });
 
   it("parse: null keys -> defaults, like an absent key", () => {
@@ -38,7 +38,30 @@ describe("parsePtpConfig", () => {
       ipMasq: false,
       ipMasqBackend: "nftables",
       mtu: 0,
+      dns: undefined,
     });
+  });
+
+  it("parse: dns with values -> replaces the IPAM's", () => {
+    const dns = { nameservers: ["10.0.0.53"], domain: "pods.local", search: ["a.b"], options: ["ndots:2"] };
+    expect(parse({ ipam: IPAM, dns }).dns).toEqual(dns);
+  });
+
+  it("parse: dns {} / null lists / empty domain -> no override, the IPAM's dns stays (reference dnsConfSet)", () => {
+    expect(parse({ ipam: IPAM, dns: {} }).dns).toBeUndefined();
+    expect(parse({ ipam: IPAM, dns: { nameservers: null, search: null, options: null } }).dns).toBeUndefined();
+    expect(parse({ ipam: IPAM, dns: { domain: "" } }).dns).toBeUndefined();
+    expect(parse({ ipam: IPAM, dns: null }).dns).toBeUndefined();
+  });
+
+  it("parse: dns with an empty list -> overrides with an empty dns, as Go's non-nil empty slice does", () => {
+    expect(parse({ ipam: IPAM, dns: { nameservers: [] } }).dns).toBeDefined();
+    expect(parse({ ipam: IPAM, dns: { search: [] } }).dns).toBeDefined();
+    expect(parse({ ipam: IPAM, dns: { domain: "x.local" } }).dns).toEqual({ domain: "x.local" });
+  });
+
+  it("parse: dns of the wrong shape -> error 7", () => {
+    expect(code7(() => parse({ ipam: IPAM, dns: { nameservers: "10.0.0.53" } }))).toMatch(/dns/);
   });
 
   it("parse: unknown keys -> ignored", () => {
