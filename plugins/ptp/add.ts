@@ -11,7 +11,7 @@ import { isExists, isNotFound } from "../../shared/netlink/errors.ts";
 import { deleteLink } from "../../shared/netlink/links.ts";
 import { addRoute, deleteRoute } from "../../shared/netlink/routes.ts";
 import { withPodHandles, type PodHandles } from "../../shared/pod/handles.ts";
-import { configureIface, isV6 } from "../../shared/pod/iface.ts";
+import { configureIface, isV6, settleAddresses } from "../../shared/pod/iface.ts";
 import { ipamAdd } from "../../shared/pod/ipam.ts";
 import { addMasquerade } from "../../shared/pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../../shared/pod/sysctls.ts";
@@ -60,6 +60,10 @@ function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, un
   // would only hold the address tentative for 1-2 s (pl#680), so it is off, as bridge's default.
   h.inContainer(() => containerIfaceSysctls(ctx.ifname, false));
   configureIface(h, veth.container.ifindex, ctx.ifname, result);
+  // Even without DAD a new IPv6 address is tentative until the kernel's addrconf work runs, and a
+  // route with a tentative src fails (EINVAL "Invalid source address"): wait, as the reference's
+  // ConfigureIface does (here it is a few ms, not the 1-2 s of DAD).
+  if (result.ips!.some((ip) => isV6(ip.address))) settleAddresses(h, veth.container.ifindex, ctx.ifname);
   routeThroughGateway(h, veth.container, result.ips!);
   configureHostSide(h, veth, result.ips!);
 }

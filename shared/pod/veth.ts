@@ -42,8 +42,11 @@ function createPair(h: PodHandles, o: VethOptions, hostName: string): void {
     name: o.ifname,
     mtu: o.mtu || undefined,
     mac: o.mac || undefined,
+    // the reference's netlink library sends IFLA_TXQLEN 0 for both ends (a veth is noqueue anyway)
+    txqlen: 0,
     peerName: hostName,
     peerNetnsFd: h.hostNs.fd,
+    peerTxqlen: 0,
   });
 }
 

@@ -43,7 +43,8 @@ function makeSide(dir: string): Side {
 }
 
 function conf(s: Side, keys: Json, ipam: Json): Json {
-  return { cniVersion: "1.0.0", name: "diffnet", type: "bridge", ...keys, ipam: { ...ipam, dataDir: s.data.path } };
+  const withData = ipam.type ? { ...ipam, dataDir: s.data.path } : ipam;
+  return { cniVersion: "1.0.0", name: "diffnet", type: "bridge", ...keys, ipam: withData };
 }
 
 function call(s: Side, command: string, c: Json, i: number): PluginOutcome {
@@ -91,6 +92,7 @@ function linkState(ns: TestNetns, map: (n: string | undefined) => string | undef
       name: map(l.ifname),
       kind: l.linkinfo?.info_kind,
       mtu: l.mtu,
+      txqlen: l.txqlen ?? 0,
       flags: [...l.flags].sort(),
       operstate: l.operstate,
       master: map(l.master),
@@ -101,6 +103,10 @@ function linkState(ns: TestNetns, map: (n: string | undefined) => string | undef
         : undefined,
     }))
     .sort(byName);
+}
+
+function withoutCarrier(l: Json): Json {
+  return { ...l, operstate: undefined, flags: l.flags.filter((f: string) => f !== "LOWER_UP" && f !== "NO-CARRIER") };
 }
 
 function pick(o: Json, keys: string[]): Json {
@@ -155,12 +161,14 @@ function vlanState(ns: TestNetns, map: (n: string | undefined) => string | undef
   return list.map((d) => ({ dev: map(d.ifname), vlans: d.vlans })).sort((a, b) => String(a.dev).localeCompare(String(b.dev)));
 }
 
-function snapshot(s: Side, results: Json[]): Json {
+/** carrier false: after DEL the bridge loses its carrier asynchronously, so leave carrier state out */
+function snapshot(s: Side, results: Json[], o: { carrier: boolean } = { carrier: true }): Json {
   const map = nameMap(results);
+  const links = (ns: TestNetns) => linkState(ns, map).map((l) => (o.carrier ? l : withoutCarrier(l)));
   const nodeNames: string[] = s.node.ipJson(["link", "show"]).map((l: Json) => l.ifname).filter((n: string) => n !== "lo");
   return {
-    nodeLinks: linkState(s.node, map),
-    podLinks: s.pods.map((p) => linkState(p, map)),
+    nodeLinks: links(s.node),
+    podLinks: s.pods.map(links),
     nodeAddrs: addrState(s.node, map),
     podAddrs: s.pods.map((p) => addrState(p, map)),
     nodeRoutes: routeState(s.node, map),
@@ -191,7 +199,15 @@ interface Case {
   before?: (node: TestNetns) => void;
   /** the pod MAC is requested: compare it verbatim */
   fixedMacs?: boolean;
+  /** differences from 1.1.1 kept on purpose (each must still show up, so the list stays honest) */
+  knownDifferences?: RegExp[];
 }
+
+/**
+ * Kept in every case: keep_addr_on_down=1 on the pod interface is what the current reference sets
+ * (REFERENCE.md, bridge IPv6 behaviour); 1.1.1 predates it.
+ */
+const KNOWN_DIFFERENCES = [/^\.state\.sysctls\.pod-\d eth0 keep_addr_on_down: "0" -> "1"$/];
 
 const V4 = { type: "host-local", ranges: [[{ subnet: "10.66.0.0/24" }]] };
 const DUAL = { type: "host-local", ranges: [[{ subnet: "10.66.0.0/24" }], [{ subnet: "fd00:66::/64" }]] };
@@ -225,8 +241,16 @@ const CASES: Case[] = [
       ranges: [[{ subnet: "10.66.0.0/24" }]],
       routes: [{ dst: "10.200.0.0/16" }, { dst: "10.201.0.0/16", gw: "10.66.0.254" }],
     },
+    // 1.1.1 installs a route without gw via the gateway, then its CHECK looks for it without one
+    knownDifferences: [/^\.checks\.\d: "error: Expected Route .* not found in routing table" -> "ok"$/],
   },
-  { name: "ipam {} (L2 only)", keys: {}, ipam: {} },
+  {
+    name: "ipam {} (L2 only)",
+    keys: {},
+    ipam: {},
+    // 1.1.1 CHECK delegates to an IPAM plugin named "" and fails; there is no IPAM to ask
+    knownDifferences: [/^\.checks\.\d: "error: no plugin name provided" -> "ok"$/],
+  },
   { name: "runtimeConfig mac", keys: { runtimeConfig: { mac: "02:42:00:00:00:07" } }, fixedMacs: true },
 ];
 
@@ -247,17 +271,27 @@ describe.skipIf(!isRoot || !hasBinary || !hasReference)("bridge vs reference 1.1
       const run = (s: Side) => {
         c.before?.(s.node);
         const cf = conf(s, c.keys, c.ipam ?? V4);
-        const outs = CIDS.map((_, i) => call(s, "ADD", cf, i));
+        const outs: PluginOutcome[] = [];
+        const checks: unknown[] = [];
+        CIDS.forEach((_, i) => {
+          const o = call(s, "ADD", cf, i);
+          outs.push(o);
+          // right away: without a gateway address the bridge MAC follows the lowest port MAC, so a
+          // later ADD may change it and fail CHECK of an earlier result (in both suites alike)
+          const chk = o.code === 0 ? call(s, "CHECK", { ...cf, prevResult: o.json }, i) : undefined;
+          checks.push(chk ? (chk.code === 0 ? "ok" : `error: ${chk.json?.msg}`) : "no add");
+        });
         const results = outs.map((o, i) => normResult(o, i, s, c.fixedMacs === true));
         const state = snapshot(s, outs.map((o) => o.json));
-        const checks = outs.map((o, i) => (o.code === 0 ? call(s, "CHECK", { ...cf, prevResult: o.json }, i).code : "no add"));
         const dels = CIDS.map((_, i) => call(s, "DEL", cf, i).code);
-        const after = snapshot(s, outs.map((o) => o.json));
+        const after = snapshot(s, outs.map((o) => o.json), { carrier: false });
         return { results, state, checks, dels, after };
       };
       const a = run(ref);
       const b = run(ours);
-      expect(differences(a, b)).toEqual([]);
+      const known = [...KNOWN_DIFFERENCES, ...(c.knownDifferences ?? [])];
+      expect(differences(a, b).filter((d) => !known.some((k) => k.test(d)))).toEqual([]);
+      for (const k of c.knownDifferences ?? []) expect(differences(a, b).some((d) => k.test(d)), `${k} still differs`).toBe(true);
     });
   }
 });

@@ -90,13 +90,13 @@ threading.Event().wait()
 
 const CLIENT = `
 import socket, sys
-proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+proto, host, port, wait = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 try:
     if proto == "tcp":
-        s = socket.socket(fam); s.settimeout(1.5); s.connect((host, port)); print(s.recv(100).decode())
+        s = socket.socket(fam); s.settimeout(wait); s.connect((host, port)); print(s.recv(100).decode())
     else:
-        s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(1.5); s.sendto(b"ping", (host, port)); print(s.recvfrom(100)[0].decode())
+        s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(wait); s.sendto(b"ping", (host, port)); print(s.recvfrom(100)[0].decode())
 except Exception as e:
     print("ERR " + type(e).__name__)
 `;
@@ -116,8 +116,9 @@ function startServer(pod: Pod, name: string): Promise<() => void> {
   });
 }
 
-function probe(from: TestNetns, proto: "tcp" | "udp", host: string, port: number): string {
-  const r = spawnSync("ip", ["netns", "exec", from.name, "python3", "-c", CLIENT, proto, host, String(port)], { encoding: "utf8", timeout: 5000 });
+/** One request; `wait` seconds for the answer (short when the path is expected to be closed). */
+function probe(from: TestNetns, proto: "tcp" | "udp", host: string, port: number, wait = 1.5): string {
+  const r = spawnSync("ip", ["netns", "exec", from.name, "python3", "-c", CLIENT, proto, host, String(port), String(wait)], { encoding: "utf8", timeout: 5000 });
   return r.stdout.trim();
 }
 
@@ -181,8 +182,8 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
       expectOk(await call("portmap", "DEL", portmapConf(maps, a.result), a)); // idempotent
       expect(ownedBy(a.cid)).toEqual([]);
       for (const [from, host] of paths) {
-        expect(probe(from, "tcp", host, 8080), `tcp ${host} after DEL`).toMatch(/^ERR/);
-        expect(probe(from, "udp", host, 5353), `udp ${host} after DEL`).toMatch(/^ERR/);
+        expect(probe(from, "tcp", host, 8080, 0.5), `tcp ${host} after DEL`).toMatch(/^ERR/);
+        expect(probe(from, "udp", host, 5353, 0.5), `udp ${host} after DEL`).toMatch(/^ERR/);
       }
       const check = await call("portmap", "CHECK", portmapConf(maps, a.result), a);
       expect(check.code).not.toBe(0);
