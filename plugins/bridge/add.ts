@@ -50,7 +50,8 @@ async function wire(ctx: CmdContext, cfg: BridgeConfig, h: PodHandles, undo: Und
   if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
   if (cfg.hasIpam) await configureL3(ctx, cfg, h, br, veth, result, undo);
   refreshMacs(h, cfg, veth, result);
-  if (ctx.conf.dns) result.dns = ctx.conf.dns;
+  // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
+  if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
   return result;
 }
 

@@ -441,6 +441,16 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       expect(r.dns).toBeUndefined();
     });
 
+    it("add: dns -> IPAM's unless the config's says something", () => {
+      const resolv = join(w.data.path, "resolv.conf");
+      writeFileSync(resolv, "nameserver 192.0.2.53\nsearch ipam.example\n");
+      const ipam = { ...v4Ipam(), resolvConf: resolv };
+      const fromIpam = w.add({ ...w.conf({}, ipam), dns: {} }, { pod: w.pod(), cid: "d1" });
+      expect(fromIpam.dns).toEqual({ nameservers: ["192.0.2.53"], search: ["ipam.example"] });
+      const fromConf = w.add({ ...w.conf({}, ipam), dns: { nameservers: ["192.0.2.54"] } }, { pod: w.pod(), cid: "d2" });
+      expect(fromConf.dns).toEqual({ nameservers: ["192.0.2.54"] });
+    });
+
     it("add: same container and ifname twice -> fails, the first attachment intact", () => {
       const [pod, peer] = [w.pod(), w.pod()];
       const conf = w.conf({ isGateway: true });
