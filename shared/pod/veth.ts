@@ -3,6 +3,7 @@
 // name collision.
 import { randomHex } from "../hash.ts";
 import { CniError } from "../cni/errors.ts";
+import { randomHex } from "../hash.ts";
 import { isExists } from "../netlink/errors.ts";
 import { createVeth, getLinkByName, setLinkUp } from "../netlink/links.ts";
 import type { Link } from "../netlink/codec/link.ts";

@@ -364,14 +364,18 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
     });
 
     it("add: macspoofchk -> nft bridge rule; a spoofed source MAC is dropped, the real one passes", () => {
-      const [a, b] = [w.pod(), w.pod()];
+      const [a, b, c] = [w.pod(), w.pod(), w.pod()];
       const conf = w.conf({ macspoofchk: true });
       const ra = w.add(conf, { cid: "a", pod: a });
       const rb = w.add(conf, { cid: "b", pod: b });
+      // control: a pod without macspoofchk may change its MAC and still talk
+      w.add(w.conf(), { cid: "c", pod: c });
+      c.exec("ip", ["link", "set", "eth0", "address", "02:00:00:00:ca:fe"]);
+      expect(pingOnce(c, addrOf(rb, 4))).toBe(true);
       const bridgeRules = nftRules(w.node).filter((r) => r.family === "bridge" && r.table === "nat");
       expect(bridgeRules.some((r) => r.comment === "macspoofchk-a-eth0")).toBe(true);
       const real = ra.interfaces[2].mac;
-      const flush = () => [a, b].forEach((p) => p.exec("ip", ["neigh", "flush", "all"]));
+      const flush = () => [a, b, c].forEach((p) => p.exec("ip", ["neigh", "flush", "all"]));
       expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
       a.exec("ip", ["link", "set", "eth0", "address", "02:00:00:00:be:ef"]);
       flush();
