@@ -2,7 +2,7 @@
 import { CniError } from "../../shared/cni/errors.ts";
 import type { NetlinkHandle } from "../../shared/netlink/client.ts";
 import type { Link } from "../../shared/netlink/codec/link.ts";
-import { isNotFound } from "../../shared/netlink/errors.ts";
+import { EINVAL, isNotFound, NetlinkError } from "../../shared/netlink/errors.ts";
 import { bridgeVlanAdd, bridgeVlanDel, getLinkByName, setBridgePortFlags, setLinkMaster } from "../../shared/netlink/links.ts";
 import type { BridgeConfig } from "./config.ts";
 
@@ -40,7 +40,8 @@ function configurePortVlans(host: NetlinkHandle, port: Link, cfg: BridgeConfig):
     try {
       bridgeVlanDel(host, { link: port, vid: DEFAULT_VLAN });
     } catch (e) {
-      if (!isNotFound(e) && !(e instanceof Error && /EINVAL/.test(e.message))) throw e;
+      // the port may not carry VLAN 1 (bridge default_pvid changed): nothing to remove
+      if (!isNotFound(e) && !(e instanceof NetlinkError && e.errno === EINVAL)) throw e;
     }
   }
   if (cfg.vlan !== 0) bridgeVlanAdd(host, { link: port, vid: cfg.vlan, pvid: true, untagged: true });
