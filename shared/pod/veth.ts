@@ -1,7 +1,6 @@
 // The pod's veth pair, created as the reference does: inside the container netns with the peer sent
 // straight to the host netns (IFLA_NET_NS_FD), host name "veth" + 8 random hex chars, retried on a
 // name collision.
-import { randomHex } from "../hash.ts";
 import { CniError } from "../cni/errors.ts";
 import { randomHex } from "../hash.ts";
 import { isExists } from "../netlink/errors.ts";
