@@ -48,7 +48,7 @@ function familiesOf(ips: IPConfig[]): Set<4 | 6> {
 }
 
 function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, undo: UndoStack): void {
-  const veth = createPodVeth(h, { ifname: ctx.ifname, mtu: cfg.mtu, mac: "" });
+  const veth = createPodVeth(h, { ifname: ctx.ifname, mtu: cfg.mtu, mac: "", hostNoDad: true });
   undo.push(`delete veth ${ctx.ifname}`, () => deleteIgnoringMissing(h, veth.container));
   result.cniVersion = CURRENT_VERSION;
   result.interfaces = [

@@ -89,6 +89,6 @@ export function settleAddresses(h: PodHandles, ifindex: number, ifname: string, 
     if (failed) throw new CniError(999, `${failed.address} on ${ifname} failed duplicate address detection`);
     if (!v6.some((a) => a.flags & IFA_F_TENTATIVE)) return;
     if (Date.now() > deadline) throw new CniError(999, `IPv6 addresses on ${ifname} still tentative after ${timeoutMs} ms`);
-    Bun.sleepSync(50);
+    Bun.sleepSync(2); // without DAD the wait is a few ms; with DAD, ~1 s either way
   }
 }

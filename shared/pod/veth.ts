@@ -19,6 +19,9 @@ export interface VethOptions {
   mac: string;
   /** false leaves the container end down (bridge disableContainerInterface) */
   containerUp?: boolean;
+  /** no IPv6 DAD on the host end (ptp: the host end is the pod's next hop; until its link-local
+   * address passes DAD the node cannot resolve the pod and forwarded v6 stalls ~2 s) */
+  hostNoDad?: boolean;
 }
 
 export interface VethPair {
@@ -67,14 +70,19 @@ export function createPodVeth(h: PodHandles, o: VethOptions): VethPair {
   const container = mustGet(h.ctr, o.ifname, "container");
   if (o.containerUp !== false) setLinkUp(h.ctr, container.ifindex);
   const host = mustGet(h.host, hostName, "host");
+  hostEndSysctls(hostName, o.hostNoDad === true);
   setLinkUp(h.host, host.ifindex);
-  // we own the routes of the host end: never let a router advertisement add some
+  return { host: { ...host, up: true }, container: { ...container, up: o.containerUp !== false } };
+}
+
+/** Before the host end comes up: we own its routes (no router advertisements), and optionally no DAD. */
+function hostEndSysctls(hostName: string, noDad: boolean): void {
   try {
     writeSysctl(`net/ipv6/conf/${hostName}/accept_ra`, "0");
+    if (noDad) writeSysctl(`net/ipv6/conf/${hostName}/accept_dad`, "0");
   } catch {
     /* IPv6 disabled on the node */
   }
-  return { host: { ...host, up: true }, container: { ...container, up: o.containerUp !== false } };
 }
 
 function mustGet(c: PodHandles["host"], name: string, side: string): Link {
