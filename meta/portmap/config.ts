@@ -1,7 +1,13 @@
 // portmap configuration: the plugin keys (reference plugins/meta/portmap/main.go parseConfig and
 // validateBackend), runtimeConfig.portMappings, and the container addresses taken from prevResult.
 // Pure: no Bun APIs, no kernel access.
-import { isIP } from "node:net";
+import { isV6Notation, parseIP } from "../../shared/ip/index.ts";
+
+/** node:net isIP semantics (4, 6 or 0) without loading node:net (~1 ms of start-up in Bun). */
+function isIP(text: string): 0 | 4 | 6 {
+  if (text.includes("%") || !parseIP(text)) return 0;
+  return isV6Notation(text) ? 6 : 4;
+}
 import { invalidConfig } from "../../shared/cni/errors.ts";
 import type { NetConf } from "../../shared/cni/plugin.ts";
 import type { Result } from "../../shared/cni/types.ts";

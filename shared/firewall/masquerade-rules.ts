@@ -5,7 +5,7 @@
 //       ip saddr 10.88.0.5 ip daddr != 10.88.0.0/24 masquerade comment "<hash>-<hash>, net: ..."
 // Multicast (224.0.0.0/4, ff00::/8) is never masqueraded: postrouting returns before the goto, as the
 // reference does. Pure: text in, text out.
-import { Address4, Address6 } from "ip-address";
+import { formatIP, networkAddress, parseCIDR } from "../ip/index.ts";
 import { masqComment } from "./hash.ts";
 import { FirewallInputError, nftQuote } from "./nft-text.ts";
 
@@ -25,15 +25,11 @@ export interface MasqTarget {
 /** "10.88.0.5/24" -> {ip 10.88.0.5, subnet 10.88.0.0/24}; throws FirewallInputError on bad input. */
 export function masqTarget(cidr: string): MasqTarget {
   if (!cidr.includes("/")) throw new FirewallInputError(`"${cidr}" is not an address in CIDR form`);
-  if (Address4.isValid(cidr)) {
-    const a = new Address4(cidr);
-    return { family: "ip", ip: a.correctForm(), subnet: `${a.startAddress().correctForm()}/${a.subnetMask}`, prefixLength: a.subnetMask };
-  }
-  if (Address6.isValid(cidr) && !cidr.includes("%")) {
-    const a = new Address6(cidr);
-    return { family: "ip6", ip: a.correctForm(), subnet: `${a.startAddress().correctForm()}/${a.subnetMask}`, prefixLength: a.subnetMask };
-  }
-  throw new FirewallInputError(`"${cidr}" is not an address in CIDR form`);
+  const c = parseCIDR(cidr);
+  if (!c) throw new FirewallInputError(`"${cidr}" is not an address in CIDR form`);
+  const prefixLength = c.ip.family === 4 && c.bits === 128 ? c.prefix - 96 : c.prefix;
+  const subnet = `${formatIP(networkAddress(c))}/${prefixLength}`;
+  return { family: c.ip.family === 4 ? "ip" : "ip6", ip: formatIP(c.ip), subnet, prefixLength };
 }
 
 /** The table, chains and postrouting rules, exactly as the reference declares them. */

@@ -25,7 +25,7 @@
 // of the IP (delete + create with its own comment) so a stale DEL of that owner cannot remove it.
 // The masqAll rule adds `ct status dnat`: only port-forwarded traffic is masqueraded, as with the
 // iptables backend's mark, rather than everything sent to the container.
-import { Address4, Address6 } from "ip-address";
+import { formatIP, parseIP } from "../ip/index.ts";
 import { formatHashWithPrefix } from "./hash.ts";
 import { assertPort, FirewallInputError, ipFamilyOf, nftQuote } from "./nft-text.ts";
 import type { PortForwardSetup, PortMapping, PortProtocol } from "./types.ts";
@@ -98,10 +98,11 @@ export interface FamilyPlan {
 const PROTOCOLS: readonly PortProtocol[] = ["tcp", "udp", "sctp"];
 
 function canonicalIP(ip: string): string {
-  const f = ipFamilyOf(ip);
-  if (f === "ip") return new Address4(ip).correctForm();
+  ipFamilyOf(ip);
   if (ip.includes("%")) throw new FirewallInputError(`"${ip}" has a zone; not usable as a port-forward address`);
-  return new Address6(ip).correctForm();
+  const parsed = parseIP(ip);
+  if (!parsed) throw new FirewallInputError(`"${ip}" is not an IP address`);
+  return formatIP(parsed);
 }
 
 function isUnspecified(ip: string): boolean {
