@@ -2,21 +2,11 @@ import { describe, expect, it } from "vitest";
 import { CniError } from "../../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../../shared/cni/plugin.ts";
 import { ifbDeviceName, isPassthrough, parseConfig } from "../../../../meta/bandwidth/config.ts";
+import { code7 } from "../../cni-error.ts";
 
 function conf(keys: Record<string, unknown>, runtimeConfig: Record<string, unknown> = {}): NetConf {
   const raw = { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", ...keys };
   return { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", runtimeConfig, args: {}, raw };
-}
-
-function code7(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    expect((e as CniError).code).toBe(7);
-    return (e as CniError).message;
-  }
-  throw new Error("expected CniError 7");
 }
 
 describe("parseConfig", () => {

@@ -3,21 +3,11 @@ import { CniError } from "../../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../../shared/cni/plugin.ts";
 import type { Result } from "../../../../shared/cni/types.ts";
 import { checkHostIPFamilies, containerAddresses, parseConfig } from "../../../../meta/portmap/config.ts";
+import { code7 } from "../../cni-error.ts";
 
 function conf(keys: Record<string, unknown>, portMappings?: unknown): NetConf {
   const raw = { cniVersion: "1.0.0", name: "net1", type: "portmap", ...keys };
   return { cniVersion: "1.0.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw };
-}
-
-function code7(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    expect((e as CniError).code).toBe(7);
-    return (e as CniError).message;
-  }
-  throw new Error("expected a CniError 7");
 }
 
 describe("parseConfig", () => {

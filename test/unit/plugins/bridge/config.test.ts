@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseBridgeConfig } from "../../../../plugins/bridge/config.ts";
 import { buildNetConf } from "../../../../shared/cni/config.ts";
 import { CniError } from "../../../../shared/cni/errors.ts";
+import { code7 } from "../../cni-error.ts";
 
 const IPAM = { type: "host-local", subnet: "10.1.0.0/24" };
 type Pairs = [string, string][];
@@ -9,17 +10,6 @@ type Pairs = [string, string][];
 function parse(keys: Record<string, unknown>, cniArgs: Pairs = []) {
   const raw = { cniVersion: "1.0.0", name: "brnet", type: "bridge", ipam: IPAM, ...keys };
   return parseBridgeConfig(buildNetConf(raw, "1.0.0"), cniArgs);
-}
-
-function code7(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    expect((e as CniError).code).toBe(7);
-    return (e as CniError).message;
-  }
-  throw new Error("expected CniError 7");
 }
 
 describe("parseBridgeConfig", () => {

@@ -2,23 +2,13 @@ import { describe, expect, it } from "vitest";
 import { buildNetConf } from "../../../../shared/cni/config.ts";
 import { CniError } from "../../../../shared/cni/errors.ts";
 import { parsePtpConfig } from "../../../../plugins/ptp/config.ts";
+import { code7 } from "../../cni-error.ts";
 
 const IPAM = { type: "host-local", subnet: "10.1.0.0/24" };
 
 function parse(keys: Record<string, unknown>) {
   const raw = { cniVersion: "1.0.0", name: "ptpnet", type: "ptp", ...keys };
   return parsePtpConfig(buildNetConf(raw, "1.0.0"));
-}
-
-function code7(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CniError);
-    expect((e as CniError).code).toBe(7);
-    return (e as CniError).message;
-  }
-  throw new Error("expected CniError 7");
 }
 
 describe("parsePtpConfig", () => {

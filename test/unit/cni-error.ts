@@ -1,0 +1,14 @@
+// Test helper: f must throw a CniError with code 7 (invalid config); returns its message.
+import { expect } from "vitest";
+import { CniError } from "../../shared/cni/errors.ts";
+
+export function code7(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CniError);
+    expect((e as CniError).code).toBe(7);
+    return (e as CniError).message;
+  }
+  throw new Error("expected CniError 7");
+}
