@@ -13,3 +13,15 @@ export async function traced<T>(what: string, fn: () => T | Promise<T>): Promise
     process.stderr.write(`trace ${what}: ${(end - start).toFixed(2)} ms (at ${(end - t0).toFixed(1)} ms)\n`);
   }
 }
+
+/** Synchronous variant, for steps that must not yield (inside withNetns, netlink batches). */
+export function tracedSync<T>(what: string, fn: () => T): T {
+  if (!enabled) return fn();
+  const start = performance.now();
+  try {
+    return fn();
+  } finally {
+    const end = performance.now();
+    process.stderr.write(`trace ${what}: ${(end - start).toFixed(2)} ms (at ${(end - t0).toFixed(1)} ms)\n`);
+  }
+}

@@ -13,6 +13,7 @@ import { ipamAdd } from "../../shared/pod/ipam.ts";
 import { addMasquerade } from "../../shared/pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../../shared/pod/sysctls.ts";
 import { createPodVeth, type VethPair } from "../../shared/pod/veth.ts";
+import { traced, tracedSync } from "../../shared/trace.ts";
 import { UndoStack } from "../../shared/undo.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./config.ts";
 import { bridgeByName, ensureBridge, ensureGatewayAddress } from "./device.ts";
@@ -37,19 +38,19 @@ function log(ctx: CmdContext): (line: string) => void {
 }
 
 async function wire(ctx: CmdContext, cfg: BridgeConfig, h: PodHandles, undo: UndoStack): Promise<Result> {
-  const br = ensureBridge(h.host, cfg);
-  const veth = createPodVeth(h, {
+  const br = tracedSync("ensure bridge", () => ensureBridge(h.host, cfg));
+  const veth = tracedSync("create veth", () => createPodVeth(h, {
     ifname: ctx.ifname,
     mtu: cfg.mtu,
     mac: cfg.mac,
     containerUp: !cfg.disableContainerInterface,
-  });
+  }));
   undo.push(`delete veth ${ctx.ifname}`, () => deleteIgnoringMissing(h, veth.container.ifindex));
-  attachToBridge(h.host, veth.host, br, cfg);
+  tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
   const result = baseResult(ctx, br, veth);
   if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
   if (cfg.hasIpam) await configureL3(ctx, cfg, h, br, veth, result, undo);
-  refreshMacs(h, cfg, veth, result);
+  tracedSync("wait port up", () => refreshMacs(h, cfg, veth, result));
   // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
   if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
   return result;
@@ -89,18 +90,18 @@ async function configureL3(
   result: Result,
   undo: UndoStack,
 ): Promise<void> {
-  const ipam = await ipamAdd(ctx, undo);
+  const ipam = await traced("ipam add", () => ipamAdd(ctx, undo));
   result.ips = ipam.ips;
   result.routes = ipam.routes;
   if (ipam.dns) result.dns = ipam.dns;
   const gatewayAddrs = applyGateways(result, cfg);
   h.inContainer(() => containerIfaceSysctls(ctx.ifname, cfg.enabledad));
-  configureIface(h, veth.container.ifindex, ctx.ifname, result);
+  tracedSync("configure container iface", () => configureIface(h, veth.container.ifindex, ctx.ifname, result));
   if (cfg.enabledad && result.ips!.some((ip) => isV6(ip.address))) {
     settleAddresses(h, veth.container.ifindex, ctx.ifname);
   }
-  if (cfg.isGateway) addGateways(cfg, h, br, gatewayAddrs, result);
-  if (cfg.ipMasq) addMasquerade(ctx, result, undo);
+  if (cfg.isGateway) tracedSync("gateways", () => addGateways(cfg, h, br, gatewayAddrs, result));
+  if (cfg.ipMasq) tracedSync("masquerade", () => addMasquerade(ctx, result, undo));
 }
 
 function addGateways(cfg: BridgeConfig, h: PodHandles, br: Link, addrs: string[], result: Result): void {
