@@ -135,6 +135,25 @@ async function benchVersion(suites) {
   record("VERSION (host-local)", ...samples);
 }
 
+/** host-local on its own, exec'd with the IPAM section like a main plugin does. */
+async function benchHostLocal(suites) {
+  const add = suites.map(() => []);
+  const del = suites.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [k, s] of suites.entries()) {
+      const conf = JSON.stringify({ cniVersion: "1.0.0", name: "hlnet", type: "bridge", ipam: { type: "host-local", ranges: [[{ subnet: "10.79.0.0/16" }]], dataDir: join(s.work, "hl") } });
+      const env = { CNI_CONTAINERID: `hl${i}`, CNI_NETNS: "/run/netns/none", CNI_IFNAME: "eth0" };
+      const a = await s.exec("host-local", { ...env, CNI_COMMAND: "ADD" }, conf);
+      const d = await s.exec("host-local", { ...env, CNI_COMMAND: "DEL" }, conf);
+      if (a.status !== 0 || d.status !== 0) throw new Error(`${s.name} host-local failed: ${a.stdout}${d.stdout}`);
+      add[k].push(a.ms);
+      del[k].push(d.ms);
+    }
+  }
+  record("host-local ADD", ...add);
+  record("host-local DEL", ...del);
+}
+
 async function benchLoopback(suites) {
   const samples = suites.map(() => []);
   for (let i = 0; i < SAMPLES; i++) {
@@ -264,6 +283,7 @@ async function main() {
   try {
     log(`samples ${SAMPLES}, scale samples ${SCALE_SAMPLES}, scale points ${SCALE.join(",")}`);
     await benchVersion(suites);
+    await benchHostLocal(suites);
     await benchLoopback(suites);
     await benchSingles(suites);
     if (SCALE.length) curve = await benchScale(suites);

@@ -1,0 +1,43 @@
+// Set element key/data bytes back to nft text, for the data types the portmap maps and sets use, so a
+// dumped element can be named in `delete element ... { <key> }` and compared with what a setup wants.
+// A concatenation pads every field to 4 bytes (NFT_REG32_SIZE); a single field is stored unpadded.
+import { formatIp } from "../../codec/inet.ts";
+
+export type NftKeyType = "inet_proto" | "inet_service" | "ipv4_addr" | "ipv6_addr";
+
+const SIZE: Readonly<Record<NftKeyType, number>> = { inet_proto: 1, inet_service: 2, ipv4_addr: 4, ipv6_addr: 16 };
+
+/** Protocol names nft prints (and parses) for the numbers portmap uses; others print as numbers. */
+const PROTO_NAMES: ReadonlyMap<number, string> = new Map([[1, "icmp"], [6, "tcp"], [17, "udp"], [58, "ipv6-icmp"], [132, "sctp"]]);
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Bytes one value of `types` takes in a key (padded per field when concatenated). */
+export function nftKeyLength(types: readonly NftKeyType[]): number {
+  if (types.length === 1) return SIZE[types[0]!];
+  return types.reduce((n, t) => n + pad4(SIZE[t]), 0);
+}
+
+function formatField(type: NftKeyType, b: Uint8Array, off: number): string {
+  switch (type) {
+    case "inet_proto": return PROTO_NAMES.get(b[off]!) ?? String(b[off]);
+    case "inet_service": return String((b[off]! << 8) | b[off + 1]!);
+    case "ipv4_addr": return formatIp(b.subarray(off, off + 4));
+    case "ipv6_addr": return formatIp(b.subarray(off, off + 16));
+  }
+}
+
+/**
+ * "tcp . 8080", "10.0.0.1 . 10.0.0.1", "fd00::5 . 80": the nft text of a key or map value, or
+ * undefined when the byte length does not fit the types (an element of some other shape).
+ */
+export function formatNftKey(bytes: Uint8Array, types: readonly NftKeyType[]): string | undefined {
+  if (types.length === 0 || bytes.length !== nftKeyLength(types)) return undefined;
+  const parts: string[] = [];
+  let off = 0;
+  for (const t of types) {
+    parts.push(formatField(t, bytes, off));
+    off += types.length === 1 ? SIZE[t] : pad4(SIZE[t]);
+  }
+  return parts.join(" . ");
+}

@@ -1,0 +1,85 @@
+// NFT_MSG_GETTABLE / NFT_MSG_GETCHAIN (non-dump): does this table / chain exist, and its handle.
+// The kernel answers NFT_MSG_NEWTABLE / NFT_MSG_NEWCHAIN, or ENOENT when it is absent.
+import { attrStr, forEachAttr } from "../../codec/attr.ts";
+import type { NlWriter } from "../../codec/writer.ts";
+import { attrBe32, attrBe64, NFGENMSG_LEN, readNfgenmsg, writeNfgenmsg } from "./nfgen.ts";
+import { NFTNL_UDATA_COMMENT, udataString } from "./udata.ts";
+
+export const NFTA_TABLE_NAME = 1;
+export const NFTA_TABLE_FLAGS = 2;
+export const NFTA_TABLE_USE = 3;
+export const NFTA_TABLE_HANDLE = 4;
+export const NFTA_TABLE_USERDATA = 6;
+
+export const NFTA_CHAIN_TABLE = 1;
+export const NFTA_CHAIN_HANDLE = 2;
+export const NFTA_CHAIN_NAME = 3;
+export const NFTA_CHAIN_HOOK = 4;
+export const NFTA_CHAIN_USE = 6;
+export const NFTA_CHAIN_TYPE = 7;
+
+export interface NftTableMsg {
+  readonly family: number;
+  readonly name: string;
+  readonly handle: number | undefined;
+  readonly flags: number;
+  /** Chains + sets + ... referencing the table (NFTA_TABLE_USE). */
+  readonly use: number | undefined;
+  readonly comment: string | undefined;
+}
+
+export interface NftChainMsg {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly handle: number | undefined;
+  /** Base chain type ("nat", "filter", "route"); undefined for a regular chain. */
+  readonly type: string | undefined;
+  /** Rules + jumps referencing the chain (NFTA_CHAIN_USE). */
+  readonly use: number | undefined;
+}
+
+export function writeGetTable(w: NlWriter, family: number, name: string): void {
+  writeNfgenmsg(w, family);
+  w.attrStr(NFTA_TABLE_NAME, name);
+}
+
+export function writeGetChain(w: NlWriter, family: number, table: string, name: string): void {
+  writeNfgenmsg(w, family);
+  w.attrStr(NFTA_CHAIN_TABLE, table);
+  w.attrStr(NFTA_CHAIN_NAME, name);
+}
+
+export function decodeTable(dv: DataView, off: number, end: number): NftTableMsg {
+  const { family } = readNfgenmsg(dv, off, end);
+  let name = "";
+  let handle: number | undefined;
+  let flags = 0;
+  let use: number | undefined;
+  let comment: string | undefined;
+  forEachAttr(dv, off + NFGENMSG_LEN, end, (type, o, l) => {
+    if (type === NFTA_TABLE_NAME) name = attrStr(dv, o, l);
+    else if (type === NFTA_TABLE_HANDLE) handle = attrBe64(dv, o, l);
+    else if (type === NFTA_TABLE_FLAGS) flags = attrBe32(dv, o, l);
+    else if (type === NFTA_TABLE_USE) use = attrBe32(dv, o, l);
+    else if (type === NFTA_TABLE_USERDATA) comment = udataString(dv, o, l, NFTNL_UDATA_COMMENT);
+  });
+  return { family, name, handle, flags, use, comment };
+}
+
+export function decodeChain(dv: DataView, off: number, end: number): NftChainMsg {
+  const { family } = readNfgenmsg(dv, off, end);
+  let table = "";
+  let name = "";
+  let handle: number | undefined;
+  let type: string | undefined;
+  let use: number | undefined;
+  forEachAttr(dv, off + NFGENMSG_LEN, end, (t, o, l) => {
+    if (t === NFTA_CHAIN_TABLE) table = attrStr(dv, o, l);
+    else if (t === NFTA_CHAIN_NAME) name = attrStr(dv, o, l);
+    else if (t === NFTA_CHAIN_HANDLE) handle = attrBe64(dv, o, l);
+    else if (t === NFTA_CHAIN_TYPE) type = attrStr(dv, o, l);
+    else if (t === NFTA_CHAIN_USE) use = attrBe32(dv, o, l);
+  });
+  return { family, table, name, handle, type, use };
+}

@@ -1,0 +1,32 @@
+// libnftnl "udata": the TLV blob nft stores in NFTA_RULE_USERDATA / NFTA_SET_ELEM_USERDATA /
+// NFTA_TABLE_USERDATA. Each entry is { u8 type, u8 len, value[len] }, packed without alignment.
+// The kernel keeps it opaque, so another tool may have written anything: a malformed blob gives
+// "no comment", never an error.
+
+/** NFTNL_UDATA_RULE_COMMENT, NFTNL_UDATA_SET_ELEM_COMMENT, NFTNL_UDATA_TABLE_COMMENT: all 0. */
+export const NFTNL_UDATA_COMMENT = 0;
+
+let utf8: TextDecoder | undefined;
+
+/** The value of the first TLV of `type` as a NUL-terminated string, or undefined. */
+export function udataString(dv: DataView, off: number, len: number, type: number): string | undefined {
+  const end = Math.min(off + len, dv.byteLength);
+  let p = off;
+  while (p + 2 <= end) {
+    const t = dv.getUint8(p);
+    const l = dv.getUint8(p + 1);
+    const v = p + 2;
+    if (v + l > end) return undefined;
+    if (t === type) return cString(dv, v, l);
+    p = v + l;
+  }
+  return undefined;
+}
+
+function cString(dv: DataView, off: number, len: number): string {
+  const u8 = new Uint8Array(dv.buffer, dv.byteOffset + off, len);
+  let n = 0;
+  while (n < len && u8[n] !== 0) n++;
+  utf8 ??= new TextDecoder("utf-8");
+  return utf8.decode(u8.subarray(0, n));
+}

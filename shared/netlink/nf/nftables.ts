@@ -1,0 +1,67 @@
+// nf_tables READ operations over a NetlinkConn (the same session logic rtnetlink uses): targeted
+// requests for one chain's rules, one set's elements, one table or chain. Unlike a libnftables
+// listing, none of them builds a cache of the whole ruleset. Pure: the socket comes from client.ts.
+import { ENOENT, NetlinkError } from "../errors.ts";
+import type { NetlinkConn } from "../request.ts";
+import { nfproto, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE, NFT_MSG_NEWSETELEM, NFT_MSG_NEWTABLE, nftMsgType, type NfFamily } from "./codec/nfgen.ts";
+import { decodeChain, decodeTable, writeGetChain, writeGetTable, type NftChainMsg, type NftTableMsg } from "./codec/objects.ts";
+import { decodeRule, writeGetRules, type NftRuleMsg } from "./codec/rule.ts";
+import { decodeSetElems, writeGetSetElems, type NftSetElem } from "./codec/setelem.ts";
+
+const isEnoent = (e: unknown): boolean => e instanceof NetlinkError && e.errno === ENOENT;
+
+/** undefined when the kernel answers ENOENT; any other refusal is thrown. */
+function absentAsUndefined<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (isEnoent(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The rules of one chain, in order (the kernel filters the dump by table and chain). Empty when the
+ * chain or table does not exist. `exprs` also decodes each rule's expressions.
+ */
+export function listRules(conn: NetlinkConn, family: NfFamily, table: string, chain: string, opts: { exprs?: boolean } = {}): NftRuleMsg[] {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWRULE);
+  const rules = absentAsUndefined(() =>
+    conn.dump(nftMsgType(NFT_MSG_GETRULE), 0, `list rules of ${family} ${table} ${chain}`, (w) => writeGetRules(w, f, table, chain),
+      (dv, off, end, type) => (type === want ? decodeRule(dv, off, end, opts.exprs === true) : undefined)),
+  );
+  // the filter is by name; a same-named chain of another family never matches (family is in nfgenmsg)
+  return (rules ?? []).filter((r) => r.chain === chain && r.table === table);
+}
+
+/** The elements of one set or map; undefined when the set (or its table) does not exist. */
+export function listSetElems(conn: NetlinkConn, family: NfFamily, table: string, set: string): NftSetElem[] | undefined {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWSETELEM);
+  const msgs = absentAsUndefined(() =>
+    conn.dump(nftMsgType(NFT_MSG_GETSETELEM), 0, `list elements of ${family} ${table} ${set}`, (w) => writeGetSetElems(w, f, table, set),
+      (dv, off, end, type) => (type === want ? decodeSetElems(dv, off, end) : undefined)),
+  );
+  return msgs?.flatMap((m) => m.elements);
+}
+
+/** The table, or undefined when it does not exist. */
+export function getTable(conn: NetlinkConn, family: NfFamily, name: string): NftTableMsg | undefined {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWTABLE);
+  return absentAsUndefined(() =>
+    conn.get(nftMsgType(NFT_MSG_GETTABLE), 0, `get table ${family} ${name}`, (w) => writeGetTable(w, f, name),
+      (dv, off, end, type) => (type === want ? decodeTable(dv, off, end) : undefined)),
+  );
+}
+
+/** The chain, or undefined when it (or its table) does not exist. */
+export function getChain(conn: NetlinkConn, family: NfFamily, table: string, name: string): NftChainMsg | undefined {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWCHAIN);
+  return absentAsUndefined(() =>
+    conn.get(nftMsgType(NFT_MSG_GETCHAIN), 0, `get chain ${family} ${table} ${name}`, (w) => writeGetChain(w, f, table, name),
+      (dv, off, end, type) => (type === want ? decodeChain(dv, off, end) : undefined)),
+  );
+}
