@@ -67,12 +67,12 @@ function legacyNatLoaded(path: string): boolean {
 
 /**
  * Forking iptables costs ~5-10 ms per call, so first ask cheaply whether the chain can exist at all:
- * iptables-nft keeps it in nft table `<family> nat` (one in-process listing); legacy iptables only if
- * its nat table is loaded. Without a runner, always ask iptables.
+ * iptables-nft keeps it in nft table `<family> nat` (one targeted NFT_MSG_GETCHAIN, whatever the size
+ * of the ruleset); legacy iptables only if its nat table is loaded. Without a runner, always ask iptables.
  */
 function mayHold(f: (typeof FAMILIES)[number], chain: string, nft: NftRunner | undefined): boolean {
   if (!nft || legacyNatLoaded(f.legacyTables)) return true;
-  return nft.listJson(`chain ${f.nft} nat ${chain}`).ok;
+  return nft.chainExists(f.nft, "nat", chain);
 }
 
 function removeAll(chains: LegacyChain[], nft: NftRunner | undefined): void {

@@ -1,15 +1,16 @@
-// The nftables FirewallDriver: libnftables in-process (shared/sys/nftables.ts), `nft -f -` fallback.
-// All calls act on the calling thread's network namespace; each operation is one nft transaction.
-import { listNftJson, runNft } from "../sys/nftables.ts";
+// The nftables FirewallDriver: writes through libnftables in-process (shared/sys/nftables.ts, `nft -f -`
+// fallback), reads through targeted nfnetlink requests (system-nft.ts). All calls act on the calling
+// thread's network namespace; each operation is one nft transaction.
 import { teardownLegacyIptablesMasq, teardownLegacyIptablesPortmap } from "./iptables.ts";
 import * as masq from "./masquerade.ts";
 import * as portmap from "./portmap.ts";
+import { systemNft } from "./system-nft.ts";
 import type {
   FirewallDriver, MasqAttachment, MasqSetup, NftRunner, PortConflict, PortForwardSetup, ValidAttachment,
 } from "./types.ts";
 
 /** The production runner. */
-export const systemNft: NftRunner = { run: runNft, listJson: listNftJson };
+export { systemNft };
 
 export class NftFirewall implements FirewallDriver {
   readonly name = "nftables" as const;

@@ -28,7 +28,8 @@
 import { formatIP, parseIP } from "../ip/index.ts";
 import { formatHashWithPrefix } from "./hash.ts";
 import { assertPort, FirewallInputError, ipFamilyOf, nftQuote } from "./nft-text.ts";
-import type { PortForwardSetup, PortMapping, PortProtocol } from "./types.ts";
+import { formatNftKey, type NftKeyType } from "../netlink/nf/codec/keys.ts";
+import type { NftElementInfo, PortForwardSetup, PortMapping, PortProtocol } from "./types.ts";
 
 export const PORTMAP_TABLE = "cni_hostport";
 export const MAP_ANY = "tscni_hostports";
@@ -255,47 +256,39 @@ export function addElementsText(plan: FamilyPlan, containerId: string, held: Hel
   return lines.join("\n");
 }
 
-/** An element read back from a JSON listing: key (and map value) as nft text, plus its comment. */
+/** An element read back from the kernel: key (and map value) as nft text, plus its comment. */
 export interface ListedElement {
   readonly key: string;
   readonly value: string | undefined;
   readonly comment: string | undefined;
 }
 
-const ATOM = /^[0-9A-Za-z:.]+$/;
-
-function atomText(x: unknown): string | undefined {
-  if (typeof x === "number" && Number.isInteger(x)) return String(x);
-  if (typeof x === "string" && ATOM.test(x)) return x;
-  return undefined;
-}
-
-/** nft text of a JSON element value: "10.0.0.2", 80 or {"concat": [...]} -> "10.0.0.2 . 80". */
-export function valueText(x: unknown): string | undefined {
-  const concat = (x as { concat?: unknown } | null)?.concat;
-  if (Array.isArray(concat)) {
-    const parts = concat.map(atomText);
-    return parts.every((p) => p !== undefined) ? parts.join(" . ") : undefined;
+/** Key (and map value) data types of tscni's sets and maps, as declared by portmapSkeletonText. */
+export function elementTypes(family: Family, set: string): { key: NftKeyType[]; value?: NftKeyType[] } | undefined {
+  const addr: NftKeyType = family === "ip" ? "ipv4_addr" : "ipv6_addr";
+  const target: NftKeyType[] = [addr, "inet_service"];
+  switch (set) {
+    case MAP_ANY: return { key: ["inet_proto", "inet_service"], value: target };
+    case MAP_HOSTIP: return { key: [addr, "inet_proto", "inet_service"], value: target };
+    case SET_HAIRPIN: return { key: [addr, addr] };
+    case SET_LOCALHOST: case SET_MASQ_ALL: return { key: [addr] };
+    default: return undefined;
   }
-  return atomText(x);
 }
 
-function elementKey(x: unknown): { key: string | undefined; comment: string | undefined } {
-  const elem = (x as { elem?: { val?: unknown; comment?: unknown } } | null)?.elem;
-  if (elem && typeof elem === "object") {
-    return { key: valueText(elem.val), comment: typeof elem.comment === "string" ? elem.comment : undefined };
-  }
-  return { key: valueText(x), comment: undefined };
-}
-
-/** Parses the `elem` array of a JSON set or map listing; entries it cannot read are skipped. */
-export function parseElements(raw: readonly unknown[]): ListedElement[] {
+/**
+ * The elements of one of tscni's sets/maps as text. An element whose bytes do not fit the declared
+ * types (not written by tscni) is skipped: its key could not be named in a delete anyway.
+ */
+export function listedElementsOf(family: Family, set: string, raw: readonly NftElementInfo[]): ListedElement[] {
+  const types = elementTypes(family, set);
+  if (!types) return [];
   const out: ListedElement[] = [];
-  for (const item of raw) {
-    const isMapEntry = Array.isArray(item) && item.length === 2;
-    const { key, comment } = elementKey(isMapEntry ? item[0] : item);
+  for (const e of raw) {
+    const key = formatNftKey(e.key, types.key);
     if (key === undefined) continue;
-    out.push({ key, value: isMapEntry ? valueText(item[1]) : undefined, comment });
+    const value = types.value && e.data ? formatNftKey(e.data, types.value) : undefined;
+    out.push({ key, value, comment: e.comment });
   }
   return out;
 }

@@ -1,59 +1,107 @@
 // portmap operations over an injected NftRunner. Layout and reasoning: portmap-rules.ts.
-// ADD fast path: one batch of element adds, no listing, no base-chain re-declaration. Only when that
-// batch fails (first use, a held port, or an old layout) does it list the table and decide.
-import { tableExists } from "./masquerade.ts";
-import { deleteRulesText, listedNames, listedElements, listedRules, type ListedRule } from "./nft-text.ts";
+// ADD fast path: one batch of element adds, no read, no base-chain re-declaration. Only when that
+// batch fails (first use, a held port, or an old layout) does it read (targeted nfnetlink requests,
+// never a whole-ruleset listing) and decide.
+import { parseNftKey } from "../netlink/nf/codec/keys.ts";
+import { reachesChain } from "./nft-expr.ts";
+import { deleteRulesText } from "./nft-text.ts";
 import {
   addElementsText, deleteElementsText, entryRuleComment, FAMILIES, MAP_ANY, MAP_HOSTIP, networkTag, OWN_RULE_COMMENT,
-  ownerComment, ownerOf, parseElements, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS,
+  elementTypes, listedElementsOf, ownerComment, ownerOf, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS,
   SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL, type DnatEntry, type Family, type FamilyPlan, type HeldKeys, type ListedElement,
 } from "./portmap-rules.ts";
 import { validateContainerId, validateNetworkName } from "./validate.ts";
-import { FirewallCheckError, FirewallError, PortConflictError, type NftRunner, type PortConflict, type PortForwardSetup } from "./types.ts";
+import { FirewallCheckError, FirewallError, PortConflictError, type NftRuleInfo, type NftRunner, type PortConflict, type PortForwardSetup } from "./types.ts";
 
-const ELEMENT_HOLDERS = [
-  ["map", MAP_ANY], ["map", MAP_HOSTIP], ["set", SET_HAIRPIN], ["set", SET_LOCALHOST], ["set", SET_MASQ_ALL],
-] as const;
+const ELEMENT_HOLDERS = [MAP_ANY, MAP_HOSTIP, SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL] as const;
 
-/** What one family's table holds right now. */
-interface FamilyState {
-  readonly exists: boolean;
-  readonly chains: Set<string>;
-  readonly ourMaps: boolean;
-  readonly rules: readonly ListedRule[];
-  readonly elements: ReadonlyMap<string, readonly ListedElement[]>;
+/** The sets and maps tscni declares in a family (no localhost set in ip6). */
+function holdersOf(family: Family): readonly string[] {
+  return family === "ip" ? ELEMENT_HOLDERS : ELEMENT_HOLDERS.filter((h) => h !== SET_LOCALHOST);
 }
 
-function readFamilyState(nft: NftRunner, family: Family): FamilyState {
-  const res = nft.listJson(`table ${family} ${PORTMAP_TABLE}`);
-  if (!res.ok) {
-    if (tableExists(nft, family, PORTMAP_TABLE)) throw new FirewallError(`list table ${family} ${PORTMAP_TABLE}`, res.error);
-    return { exists: false, chains: new Set(), ourMaps: false, rules: [], elements: new Map() };
+/**
+ * What one family's table holds, read lazily with targeted requests (one chain's rules, one set's
+ * elements) and remembered for the operation; nothing is read once the table is known to be absent.
+ */
+class FamilyView {
+  private table: boolean | undefined;
+  private readonly sets = new Map<string, ReadonlyMap<string, ListedElement> | undefined>();
+  private readonly chainRules = new Map<string, readonly NftRuleInfo[]>();
+  private readonly chains = new Map<string, boolean>();
+  private readonly held = new Map<string, ListedElement | undefined>();
+  private maps: boolean | undefined;
+
+  constructor(private readonly nft: NftRunner, readonly family: Family) {}
+
+  get exists(): boolean {
+    this.table ??= this.nft.tableExists(this.family, PORTMAP_TABLE);
+    return this.table;
   }
-  const maps = listedNames(res.items, "map");
-  const elements = new Map<string, ListedElement[]>();
-  for (const [kind, name] of ELEMENT_HOLDERS) elements.set(name, parseElements(listedElements(res.items, kind, name)));
-  return {
-    exists: true,
-    chains: listedNames(res.items, "chain"),
-    ourMaps: maps.has(MAP_ANY) && maps.has(MAP_HOSTIP),
-    rules: listedRules(res.items),
-    elements,
-  };
+
+  /**
+   * Elements of one set/map by key text; undefined when the set does not exist. With `commentPrefix`,
+   * only the elements whose comment starts with it (the others are not even decoded).
+   */
+  elements(set: string, commentPrefix?: string): ReadonlyMap<string, ListedElement> | undefined {
+    const k = `${set}|${commentPrefix ?? ""}`;
+    if (!this.sets.has(k)) {
+      const raw = this.exists ? this.nft.elements(this.family, PORTMAP_TABLE, set, { commentPrefix }) : undefined;
+      this.sets.set(k, raw && new Map(listedElementsOf(this.family, set, raw).map((e) => [e.key, e])));
+    }
+    return this.sets.get(k);
+  }
+
+  rules(chain: string, exprs = false, commentPrefix?: string): readonly NftRuleInfo[] {
+    const k = `${chain}|${exprs}|${commentPrefix ?? ""}`;
+    let r = this.chainRules.get(k);
+    if (!r) {
+      r = this.exists ? this.nft.rules(this.family, PORTMAP_TABLE, chain, { exprs, commentPrefix }) : [];
+      this.chainRules.set(k, r);
+    }
+    return r;
+  }
+
+  hasChain(chain: string): boolean {
+    let c = this.chains.get(chain);
+    if (c === undefined) {
+      c = this.exists && this.nft.chainExists(this.family, PORTMAP_TABLE, chain);
+      this.chains.set(chain, c);
+    }
+    return c;
+  }
+
+  /** One element by key text (a kernel lookup, whatever the size of the set); undefined when absent. */
+  element(set: string, key: string): ListedElement | undefined {
+    const k = `${set}|${key}`;
+    if (!this.held.has(k)) {
+      const types = elementTypes(this.family, set);
+      const bytes = types && parseNftKey(key, types.key);
+      const raw = bytes && this.exists ? this.nft.element(this.family, PORTMAP_TABLE, set, bytes) : undefined;
+      this.held.set(k, raw && listedElementsOf(this.family, set, [raw])[0]);
+    }
+    return this.held.get(k);
+  }
+
+  /** Both DNAT maps exist (maps and their lookup rules are always created together). */
+  get ourMaps(): boolean {
+    this.maps ??= this.exists && this.nft.setExists(this.family, PORTMAP_TABLE, MAP_ANY) && this.nft.setExists(this.family, PORTMAP_TABLE, MAP_HOSTIP);
+    return this.maps;
+  }
 }
 
 /** True when prerouting and output each hold exactly our entry rule for these conditions. */
-function entryRulesCurrent(state: FamilyState, conditions: readonly string[]): boolean {
-  if (!state.chains.has("hostports_all")) return false;
+function entryRulesCurrent(state: FamilyView, conditions: readonly string[]): boolean {
+  if (!state.hasChain("hostports_all")) return false;
   const want = entryRuleComment(conditions);
   return ["prerouting", "output"].every((chain) => {
-    const rules = state.rules.filter((r) => r.chain === chain);
+    const rules = state.rules(chain);
     return rules.length === 1 && rules[0]?.comment === want;
   });
 }
 
-function heldElement(state: FamilyState, set: string, key: string): ListedElement | undefined {
-  return state.elements.get(set)?.find((x) => x.key === key);
+function heldElement(state: FamilyView, set: string, key: string): ListedElement | undefined {
+  return state.element(set, key);
 }
 
 /** Who an element belongs to, seen from `owner` (its comment) and its bare container ID. */
@@ -73,7 +121,7 @@ function ownedBy(held: ListedElement | undefined, owner: Owner): boolean {
   return held?.comment === owner.comment || held?.comment === owner.containerId;
 }
 
-function conflictsOf(plan: FamilyPlan, state: FamilyState, owner: Owner): { held: HeldKeys; conflicts: PortConflict[] } {
+function conflictsOf(plan: FamilyPlan, state: FamilyView, owner: Owner): { held: HeldKeys; conflicts: PortConflict[] } {
   const ownDnat: DnatEntry[] = [];
   const conflicts: PortConflict[] = [];
   for (const e of plan.dnat) {
@@ -106,7 +154,7 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
   const parts: string[] = [];
   const conflicts: PortConflict[] = [];
   for (const plan of plans) {
-    const state = readFamilyState(nft, plan.family);
+    const state = new FamilyView(nft, plan.family);
     if (!state.ourMaps || !entryRulesCurrent(state, plan.conditions)) {
       parts.push(portmapSkeletonText(plan.family, plan.conditions, !state.ourMaps));
     }
@@ -122,30 +170,38 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
 /** The mappings of `setup` that OTHER owners already hold (empty when all are free). */
 export function findPortConflicts(nft: NftRunner, setup: PortForwardSetup, network?: string): PortConflict[] {
   const owner = makeOwner(setup.containerId, network);
-  return planPortForward(setup).flatMap((plan) => conflictsOf(plan, readFamilyState(nft, plan.family), owner).conflicts);
+  return planPortForward(setup).flatMap((plan) => conflictsOf(plan, new FamilyView(nft, plan.family), owner).conflicts);
 }
 
 /** Which element comments a teardown removes. */
 type CommentMatch = (comment: string | undefined) => boolean;
 
-function teardownText(state: FamilyState, family: Family, elementMatch: CommentMatch, ruleMatch: CommentMatch): string {
+/** What a teardown removes: element and rule comments matching, read with an optional pre-filter prefix. */
+interface TeardownMatch {
+  readonly elements: CommentMatch;
+  readonly rules: CommentMatch;
+  readonly commentPrefix?: string;
+}
+
+function teardownText(state: FamilyView, m: TeardownMatch): string {
+  if (!state.exists) return "";
   const lines: string[] = [];
-  for (const [, name] of ELEMENT_HOLDERS) {
-    const keys = (state.elements.get(name) ?? []).filter((e) => elementMatch(e.comment)).map((e) => e.key);
-    if (keys.length) lines.push(deleteElementsText(family, name, keys));
+  for (const name of holdersOf(state.family)) {
+    const keys = [...(state.elements(name, m.commentPrefix)?.values() ?? [])].filter((e) => m.elements(e.comment)).map((e) => e.key);
+    if (keys.length) lines.push(deleteElementsText(state.family, name, keys));
   }
   for (const chain of REFERENCE_RULE_CHAINS) {
-    const handles = state.rules.filter((r) => r.chain === chain && ruleMatch(r.comment)).map((r) => r.handle);
-    if (handles.length) lines.push(deleteRulesText(family, PORTMAP_TABLE, chain, handles));
+    const handles = state.rules(chain, false, m.commentPrefix).filter((r) => m.rules(r.comment)).map((r) => r.handle);
+    if (handles.length) lines.push(deleteRulesText(state.family, PORTMAP_TABLE, chain, handles));
   }
   return lines.join("\n");
 }
 
-/** Lists both families, deletes what matches in one batch; a batch that races a concurrent DEL is retried once. */
-function deleteMatching(nft: NftRunner, op: string, elementMatch: CommentMatch, ruleMatch: CommentMatch): void {
+/** Reads both families (targeted), deletes what matches in one batch; a batch that races a concurrent DEL is retried once. */
+function deleteMatching(nft: NftRunner, op: string, match: TeardownMatch): void {
   let last = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const text = FAMILIES.map((f) => teardownText(readFamilyState(nft, f), f, elementMatch, ruleMatch)).filter(Boolean).join("\n");
+    const text = FAMILIES.map((f) => teardownText(new FamilyView(nft, f), match)).filter(Boolean).join("\n");
     if (!text) return;
     const res = nft.run(text);
     if (res.ok) return;
@@ -164,7 +220,9 @@ export function teardownPortForward(nft: NftRunner, containerId: string, network
     network === undefined
       ? (c) => c !== undefined && ownerOf(c).containerId === containerId
       : (c) => c === owner.comment || c === containerId;
-  deleteMatching(nft, `tear down port forwarding for ${containerId}`, elementMatch, (c) => c === containerId);
+  // every comment a teardown removes starts with the container ID: the reads drop all others early
+  const match = { elements: elementMatch, rules: (c: string | undefined) => c === containerId, commentPrefix: containerId };
+  deleteMatching(nft, `tear down port forwarding for ${containerId}`, match);
 }
 
 /**
@@ -179,23 +237,23 @@ export function gcPortForward(nft: NftRunner, network: string, validContainerIds
     const o = ownerOf(c);
     return o.networkTag === tag && !validContainerIds.has(o.containerId);
   };
-  deleteMatching(nft, `garbage-collect port forwarding of network ${network}`, stale, () => false);
+  deleteMatching(nft, `garbage-collect port forwarding of network ${network}`, { elements: stale, rules: () => false });
 }
 
 /** Throws FirewallCheckError unless the skeleton and every expected element are present and owned. */
 export function checkPortForward(nft: NftRunner, setup: PortForwardSetup, network?: string): void {
   const owner = makeOwner(setup.containerId, network);
   for (const plan of planPortForward(setup)) {
-    const state = readFamilyState(nft, plan.family);
+    const state = new FamilyView(nft, plan.family);
     checkSkeleton(state, plan.family);
     for (const e of plan.dnat) {
-      const held = state.elements.get(e.map)?.find((x) => x.key === e.key);
+      const held = heldElement(state, e.map, e.key);
       if (!held || !ownedBy(held, owner) || held.value !== e.value) {
         throw new FirewallCheckError(`port forward ${e.key} -> ${e.value} of container ${setup.containerId} is missing or differs`);
       }
     }
     for (const m of plan.masq) {
-      const held = state.elements.get(m.set)?.find((x) => x.key === m.key);
+      const held = heldElement(state, m.set, m.key);
       if (!ownedBy(held, owner)) {
         throw new FirewallCheckError(`masquerade entry ${m.key} in ${m.set} of container ${setup.containerId} is missing`);
       }
@@ -203,15 +261,16 @@ export function checkPortForward(nft: NftRunner, setup: PortForwardSetup, networ
   }
 }
 
-function checkSkeleton(state: FamilyState, family: Family): void {
+function checkSkeleton(state: FamilyView, family: Family): void {
   const where = `table ${family} ${PORTMAP_TABLE}`;
   if (!state.ourMaps) throw new FirewallCheckError(`${where}: port-forward maps are missing`);
-  const own = (chain: string) => state.rules.filter((r) => r.chain === chain && r.comment === OWN_RULE_COMMENT).length;
-  if (own("hostports") < 2) throw new FirewallCheckError(`${where}: map lookup rules in chain hostports are missing`);
+  const own = state.rules("hostports").filter((r) => r.comment === OWN_RULE_COMMENT).length;
+  if (own < 2) throw new FirewallCheckError(`${where}: map lookup rules in chain hostports are missing`);
   for (const chain of ["prerouting", "output"]) {
-    const reaches = state.rules.some((r) => r.chain === chain && JSON.stringify(r.expr).includes('"jump":{"target":"hostports_all"}'));
+    const reaches = state.rules(chain, true).some((r) => reachesChain(r.exprs, "hostports_all", "jump"));
     if (!reaches) throw new FirewallCheckError(`${where}: chain ${chain} does not jump to hostports_all`);
   }
-  const all = state.rules.filter((r) => r.chain === "hostports_all").map((r) => JSON.stringify(r.expr));
-  if (!all.some((x) => x.includes('"target":"hostports"'))) throw new FirewallCheckError(`${where}: chain hostports_all does not reach hostports`);
+  if (!state.rules("hostports_all", true).some((r) => reachesChain(r.exprs, "hostports"))) {
+    throw new FirewallCheckError(`${where}: chain hostports_all does not reach hostports`);
+  }
 }

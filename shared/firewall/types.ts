@@ -1,10 +1,53 @@
 // The firewall layer's contract (STYLE.md §9): one FirewallDriver interface, implemented by
 // nft.ts (nftables through libnftables) and none.ts. Backend handles go in constructors, never here.
 
-/** Runs nft command text / JSON listings; shared/sys/nftables.ts in production, a fake in tests. */
+import type { NfFamily } from "../netlink/nf/codec/nfgen.ts";
+import type { NftExpr } from "../netlink/nf/codec/rule.ts";
+
+export type { NfFamily, NftExpr };
+
+export interface NftReadOptions {
+  readonly exprs?: boolean;
+  readonly commentPrefix?: string;
+}
+
+/** A rule as read back from the kernel: enough to find it (comment) and delete it (handle). */
+export interface NftRuleInfo {
+  readonly handle: number;
+  readonly comment: string | undefined;
+  /** Only when asked for ({ exprs: true }). */
+  readonly exprs?: readonly NftExpr[];
+}
+
+/** A set or map element as read back from the kernel: key and value bytes, comment. */
+export interface NftElementInfo {
+  readonly key: Uint8Array;
+  /** Map value bytes (absent for a plain set). */
+  readonly data?: Uint8Array;
+  readonly comment: string | undefined;
+}
+
+/**
+ * The nftables backend: WRITES are nft command text applied as one transaction (libnftables);
+ * READS are targeted nfnetlink requests (shared/netlink/nf), never a full-ruleset listing, whose
+ * cost grows with every pod on the node. shared/firewall/system-nft.ts in production, a fake in
+ * tests. Reads act on the calling thread's netns; an absent table/chain/set is an answer, not an
+ * error; any other failure throws FirewallError.
+ */
 export interface NftRunner {
   run(text: string): { readonly ok: boolean; readonly output: string; readonly error: string };
-  listJson(what: string): { readonly ok: boolean; readonly items: readonly unknown[]; readonly error: string };
+  /**
+   * The rules of one chain, in order; empty when the chain or its table does not exist. `exprs`: with
+   * their expressions; `commentPrefix`: only rules whose comment starts with it (a pre-filter).
+   */
+  rules(family: NfFamily, table: string, chain: string, opts?: NftReadOptions): readonly NftRuleInfo[];
+  /** The elements of one set or map; undefined when the set or its table does not exist. */
+  elements(family: NfFamily, table: string, set: string, opts?: Pick<NftReadOptions, "commentPrefix">): readonly NftElementInfo[] | undefined;
+  /** One element by its key bytes (a lookup, not a dump); undefined when it, its set or table is absent. */
+  element(family: NfFamily, table: string, set: string, key: Uint8Array): NftElementInfo | undefined;
+  tableExists(family: NfFamily, table: string): boolean;
+  chainExists(family: NfFamily, table: string, chain: string): boolean;
+  setExists(family: NfFamily, table: string, set: string): boolean;
 }
 
 /** One attachment of a container to a network (the GC / DEL identity of ipMasq rules). */

@@ -82,7 +82,12 @@ function readCString(p: Pointer | null): string {
 }
 
 const DELETES = /^\s*(delete|destroy|flush)\s/m;
-const REAPER = ["/bin/true", "/usr/bin/true"];
+/**
+ * The helper must outlive our own close: if it exits first, our close drops the LAST reference and
+ * pays the grace period after all (measured: /bin/true lost that race about one time in ten, ~10 ms).
+ * `sleep 0.2` holds the socket well past our close and exit; it holds nothing else (stdio ignored).
+ */
+const REAPERS: readonly (readonly string[])[] = [["/bin/sleep", "0.2"], ["/usr/bin/sleep", "0.2"], ["/bin/true"], ["/usr/bin/true"]];
 
 function socketFds(): Set<string> {
   const out = new Set<string>();
@@ -105,11 +110,11 @@ function socketFds(): Set<string> {
  */
 function handOffSockets(before: Set<string>): boolean {
   const fds = [...socketFds()].filter((fd) => !before.has(fd)).map(Number);
-  const reaper = REAPER.find((p) => existsSync(p));
+  const reaper = REAPERS.find((argv) => existsSync(argv[0]!));
   if (!fds.length || !reaper) return false;
   try {
     const stdio: ("ignore" | number)[] = ["ignore", "ignore", "ignore", ...fds];
-    Bun.spawn({ cmd: [reaper], stdio: stdio as ["ignore", "ignore", "ignore"] }).unref();
+    Bun.spawn({ cmd: [...reaper], stdio: stdio as ["ignore", "ignore", "ignore"] }).unref();
     return true;
   } catch {
     return false;

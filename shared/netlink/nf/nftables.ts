@@ -3,10 +3,14 @@
 // listing, none of them builds a cache of the whole ruleset. Pure: the socket comes from client.ts.
 import { ENOENT, NetlinkError } from "../errors.ts";
 import type { NetlinkConn } from "../request.ts";
-import { nfproto, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE, NFT_MSG_NEWSETELEM, NFT_MSG_NEWTABLE, nftMsgType, type NfFamily } from "./codec/nfgen.ts";
-import { decodeChain, decodeTable, writeGetChain, writeGetTable, type NftChainMsg, type NftTableMsg } from "./codec/objects.ts";
-import { decodeRule, writeGetRules, type NftRuleMsg } from "./codec/rule.ts";
-import { decodeSetElems, writeGetSetElems, type NftSetElem } from "./codec/setelem.ts";
+import {
+  nfproto, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE,
+  NFT_MSG_NEWSET, NFT_MSG_NEWSETELEM, NFT_MSG_NEWTABLE, nftMsgType, type NfFamily,
+} from "./codec/nfgen.ts";
+import { decodeChain, decodeSet, decodeTable, writeGetChain, writeGetSet, writeGetTable, type NftChainMsg, type NftSetMsg, type NftTableMsg } from "./codec/objects.ts";
+import { decodeRule, ruleCommentStartsWith, writeGetRules, type NftRuleMsg } from "./codec/rule.ts";
+import { commentPrefixBytes } from "./codec/udata.ts";
+import { decodeSetElems, writeGetSetElem, writeGetSetElems, type NftSetElem } from "./codec/setelem.ts";
 
 const isEnoent = (e: unknown): boolean => e instanceof NetlinkError && e.errno === ENOENT;
 
@@ -20,30 +24,53 @@ function absentAsUndefined<T>(fn: () => T): T | undefined {
   }
 }
 
+/** What a read keeps: `exprs` decodes rule expressions; `commentPrefix` drops entries whose comment does not start with it. */
+export interface NftReadOptions {
+  readonly exprs?: boolean;
+  readonly commentPrefix?: string;
+}
+
 /**
  * The rules of one chain, in order (the kernel filters the dump by table and chain). Empty when the
- * chain or table does not exist. `exprs` also decodes each rule's expressions.
+ * chain or table does not exist.
  */
-export function listRules(conn: NetlinkConn, family: NfFamily, table: string, chain: string, opts: { exprs?: boolean } = {}): NftRuleMsg[] {
+export function listRules(conn: NetlinkConn, family: NfFamily, table: string, chain: string, opts: NftReadOptions = {}): NftRuleMsg[] {
   const f = nfproto(family);
   const want = nftMsgType(NFT_MSG_NEWRULE);
+  const prefix = opts.commentPrefix === undefined ? undefined : commentPrefixBytes(opts.commentPrefix);
+  const exprs = opts.exprs === true;
   const rules = absentAsUndefined(() =>
     conn.dump(nftMsgType(NFT_MSG_GETRULE), 0, `list rules of ${family} ${table} ${chain}`, (w) => writeGetRules(w, f, table, chain),
-      (dv, off, end, type) => (type === want ? decodeRule(dv, off, end, opts.exprs === true) : undefined)),
+      (dv, off, end, type) => {
+        if (type !== want || (prefix && !ruleCommentStartsWith(dv, off, end, prefix))) return undefined;
+        return decodeRule(dv, off, end, exprs);
+      }),
   );
   // the filter is by name; a same-named chain of another family never matches (family is in nfgenmsg)
   return (rules ?? []).filter((r) => r.chain === chain && r.table === table);
 }
 
 /** The elements of one set or map; undefined when the set (or its table) does not exist. */
-export function listSetElems(conn: NetlinkConn, family: NfFamily, table: string, set: string): NftSetElem[] | undefined {
+export function listSetElems(conn: NetlinkConn, family: NfFamily, table: string, set: string, opts: NftReadOptions = {}): NftSetElem[] | undefined {
   const f = nfproto(family);
   const want = nftMsgType(NFT_MSG_NEWSETELEM);
+  const prefix = opts.commentPrefix === undefined ? undefined : commentPrefixBytes(opts.commentPrefix);
   const msgs = absentAsUndefined(() =>
     conn.dump(nftMsgType(NFT_MSG_GETSETELEM), 0, `list elements of ${family} ${table} ${set}`, (w) => writeGetSetElems(w, f, table, set),
-      (dv, off, end, type) => (type === want ? decodeSetElems(dv, off, end) : undefined)),
+      (dv, off, end, type) => (type === want ? decodeSetElems(dv, off, end, prefix) : undefined)),
   );
   return msgs?.flatMap((m) => m.elements);
+}
+
+/** One element looked up by its key bytes; undefined when the element, set or table does not exist. */
+export function getSetElem(conn: NetlinkConn, family: NfFamily, table: string, set: string, key: Uint8Array): NftSetElem | undefined {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWSETELEM);
+  const msg = absentAsUndefined(() =>
+    conn.get(nftMsgType(NFT_MSG_GETSETELEM), 0, `get element of ${family} ${table} ${set}`, (w) => writeGetSetElem(w, f, table, set, key),
+      (dv, off, end, type) => (type === want ? decodeSetElems(dv, off, end) : undefined)),
+  );
+  return msg?.elements[0];
 }
 
 /** The table, or undefined when it does not exist. */
@@ -63,5 +90,15 @@ export function getChain(conn: NetlinkConn, family: NfFamily, table: string, nam
   return absentAsUndefined(() =>
     conn.get(nftMsgType(NFT_MSG_GETCHAIN), 0, `get chain ${family} ${table} ${name}`, (w) => writeGetChain(w, f, table, name),
       (dv, off, end, type) => (type === want ? decodeChain(dv, off, end) : undefined)),
+  );
+}
+
+/** The set or map, or undefined when it (or its table) does not exist. */
+export function getSet(conn: NetlinkConn, family: NfFamily, table: string, name: string): NftSetMsg | undefined {
+  const f = nfproto(family);
+  const want = nftMsgType(NFT_MSG_NEWSET);
+  return absentAsUndefined(() =>
+    conn.get(nftMsgType(NFT_MSG_GETSET), 0, `get set ${family} ${table} ${name}`, (w) => writeGetSet(w, f, table, name),
+      (dv, off, end, type) => (type === want ? decodeSet(dv, off, end) : undefined)),
   );
 }

@@ -1,7 +1,7 @@
 // Set element key/data bytes back to nft text, for the data types the portmap maps and sets use, so a
 // dumped element can be named in `delete element ... { <key> }` and compared with what a setup wants.
 // A concatenation pads every field to 4 bytes (NFT_REG32_SIZE); a single field is stored unpadded.
-import { formatIp } from "../../codec/inet.ts";
+import { formatIp, parseIp } from "../../codec/inet.ts";
 
 export type NftKeyType = "inet_proto" | "inet_service" | "ipv4_addr" | "ipv6_addr";
 
@@ -40,4 +40,40 @@ export function formatNftKey(bytes: Uint8Array, types: readonly NftKeyType[]): s
     off += types.length === 1 ? SIZE[t] : pad4(SIZE[t]);
   }
   return parts.join(" . ");
+}
+
+const PROTO_NUMBERS: ReadonlyMap<string, number> = new Map([...PROTO_NAMES].map(([n, name]) => [name, n]));
+
+function parseField(type: NftKeyType, text: string): Uint8Array | undefined {
+  switch (type) {
+    case "inet_proto": {
+      const n = PROTO_NUMBERS.get(text) ?? (/^\d{1,3}$/.test(text) ? Number(text) : NaN);
+      return n >= 0 && n <= 255 ? new Uint8Array([n]) : undefined;
+    }
+    case "inet_service": {
+      const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+      return n >= 0 && n <= 65535 ? new Uint8Array([n >> 8, n & 0xff]) : undefined;
+    }
+    case "ipv4_addr":
+    case "ipv6_addr": {
+      const b = parseIp(text);
+      return b && b.length === SIZE[type] ? b : undefined;
+    }
+  }
+}
+
+/** The inverse of formatNftKey: "tcp . 8080" -> key bytes (padded per field when concatenated). */
+export function parseNftKey(text: string, types: readonly NftKeyType[]): Uint8Array | undefined {
+  const parts = text.split(" . ");
+  if (types.length === 0 || parts.length !== types.length) return undefined;
+  const out = new Uint8Array(nftKeyLength(types));
+  let off = 0;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
+    const b = parseField(t, parts[i]!);
+    if (!b) return undefined;
+    out.set(b, off);
+    off += types.length === 1 ? SIZE[t] : pad4(SIZE[t]);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
-// NFT_MSG_GETTABLE / NFT_MSG_GETCHAIN (non-dump): does this table / chain exist, and its handle.
-// The kernel answers NFT_MSG_NEWTABLE / NFT_MSG_NEWCHAIN, or ENOENT when it is absent.
+// NFT_MSG_GETTABLE / GETCHAIN / GETSET (non-dump): does this table / chain / set exist, and its handle.
+// The kernel answers NFT_MSG_NEWTABLE / NEWCHAIN / NEWSET, or ENOENT when it is absent.
 import { attrStr, forEachAttr } from "../../codec/attr.ts";
 import type { NlWriter } from "../../codec/writer.ts";
 import { attrBe32, attrBe64, NFGENMSG_LEN, readNfgenmsg, writeNfgenmsg } from "./nfgen.ts";
@@ -17,6 +17,26 @@ export const NFTA_CHAIN_NAME = 3;
 export const NFTA_CHAIN_HOOK = 4;
 export const NFTA_CHAIN_USE = 6;
 export const NFTA_CHAIN_TYPE = 7;
+
+export const NFTA_SET_TABLE = 1;
+export const NFTA_SET_NAME = 2;
+export const NFTA_SET_FLAGS = 3;
+export const NFTA_SET_KEY_TYPE = 4;
+export const NFTA_SET_KEY_LEN = 5;
+export const NFTA_SET_DATA_TYPE = 6;
+export const NFTA_SET_DATA_LEN = 7;
+export const NFTA_SET_HANDLE = 16;
+
+export interface NftSetMsg {
+  readonly family: number;
+  readonly table: string;
+  readonly name: string;
+  readonly handle: number | undefined;
+  /** NFT_SET_MAP (0x8), NFT_SET_INTERVAL (0x4), ... */
+  readonly flags: number;
+  readonly keyLen: number | undefined;
+  readonly dataLen: number | undefined;
+}
 
 export interface NftTableMsg {
   readonly family: number;
@@ -82,4 +102,29 @@ export function decodeChain(dv: DataView, off: number, end: number): NftChainMsg
     else if (t === NFTA_CHAIN_USE) use = attrBe32(dv, o, l);
   });
   return { family, table, name, handle, type, use };
+}
+
+export function writeGetSet(w: NlWriter, family: number, table: string, name: string): void {
+  writeNfgenmsg(w, family);
+  w.attrStr(NFTA_SET_TABLE, table);
+  w.attrStr(NFTA_SET_NAME, name);
+}
+
+export function decodeSet(dv: DataView, off: number, end: number): NftSetMsg {
+  const { family } = readNfgenmsg(dv, off, end);
+  let table = "";
+  let name = "";
+  let handle: number | undefined;
+  let flags = 0;
+  let keyLen: number | undefined;
+  let dataLen: number | undefined;
+  forEachAttr(dv, off + NFGENMSG_LEN, end, (t, o, l) => {
+    if (t === NFTA_SET_TABLE) table = attrStr(dv, o, l);
+    else if (t === NFTA_SET_NAME) name = attrStr(dv, o, l);
+    else if (t === NFTA_SET_HANDLE) handle = attrBe64(dv, o, l);
+    else if (t === NFTA_SET_FLAGS) flags = attrBe32(dv, o, l);
+    else if (t === NFTA_SET_KEY_LEN) keyLen = attrBe32(dv, o, l);
+    else if (t === NFTA_SET_DATA_LEN) dataLen = attrBe32(dv, o, l);
+  });
+  return { family, table, name, handle, flags, keyLen, dataLen };
 }

@@ -23,10 +23,49 @@ export function udataString(dv: DataView, off: number, len: number, type: number
   return undefined;
 }
 
+/** NUL-terminated; ASCII (every comment tscni and the reference write) without a TextDecoder call. */
 function cString(dv: DataView, off: number, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; i++) {
+    const c = dv.getUint8(off + i);
+    if (c === 0) return s;
+    if (c > 0x7f) return utf8Until0(dv, off, len);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+function utf8Until0(dv: DataView, off: number, len: number): string {
   const u8 = new Uint8Array(dv.buffer, dv.byteOffset + off, len);
   let n = 0;
   while (n < len && u8[n] !== 0) n++;
   utf8 ??= new TextDecoder("utf-8");
   return utf8.decode(u8.subarray(0, n));
+}
+
+/**
+ * True when the first TLV of `type` is a string starting with `prefix` (bytes): lets a dump decoder
+ * drop the many rules/elements of other owners without building their strings.
+ */
+export function udataStartsWith(dv: DataView, off: number, len: number, type: number, prefix: Uint8Array): boolean {
+  const end = Math.min(off + len, dv.byteLength);
+  let p = off;
+  while (p + 2 <= end) {
+    const t = dv.getUint8(p);
+    const l = dv.getUint8(p + 1);
+    const v = p + 2;
+    if (v + l > end) return false;
+    if (t === type) {
+      if (l < prefix.length) return false;
+      for (let i = 0; i < prefix.length; i++) if (dv.getUint8(v + i) !== prefix[i]) return false;
+      return true;
+    }
+    p = v + l;
+  }
+  return false;
+}
+
+/** A comment prefix as the bytes udataStartsWith compares. */
+export function commentPrefixBytes(prefix: string): Uint8Array {
+  return new TextEncoder().encode(prefix);
 }

@@ -3,26 +3,25 @@
 import { describe, expect, it } from "vitest";
 import { gcPortForward, setupPortForward, teardownPortForward } from "../../../../shared/firewall/portmap.ts";
 import { networkTag, ownerComment, ownerOf } from "../../../../shared/firewall/portmap-rules.ts";
-import { fakeNft } from "../../shared/firewall/fake-nft.ts";
+import type { NftElementInfo } from "../../../../shared/firewall/types.ts";
+import { fakeNft, mapElem } from "../../shared/firewall/fake-nft.ts";
 
 const tagA = `ctrA net:${networkTag("netA")}`;
 const tagB = `ctrA net:${networkTag("netB")}`;
 
-function table(elem: unknown[]) {
+const T = "ip cni_hostport";
+function lists(elem: NftElementInfo[]) {
   return {
-    ok: true, error: "",
-    items: [
-      { map: { name: "tscni_hostports", elem } },
-      { map: { name: "tscni_hostip_hostports", elem: [] } },
-      { set: { name: "tscni_hairpin", elem: [] } },
-      { set: { name: "tscni_localhost", elem: [] } },
-      { set: { name: "tscni_masq_all", elem: [] } },
-    ],
+    sets: {
+      [`${T} tscni_hostports`]: elem,
+      [`${T} tscni_hostip_hostports`]: [],
+      [`${T} tscni_hairpin`]: [],
+      [`${T} tscni_localhost`]: [],
+      [`${T} tscni_masq_all`]: [],
+    },
   };
 }
-const TABLES = { ok: true, error: "", items: [{ table: { family: "ip", name: "cni_hostport" } }] };
-const lists = (elem: unknown[]) => ({ "table ip cni_hostport": table(elem), tables: TABLES });
-const held = (port: number, comment: string) => [{ elem: { val: { concat: ["tcp", port] }, comment } }, { concat: ["10.88.0.3", 80] }];
+const held = (port: number, comment: string) => mapElem(["tcp", port], ["10.88.0.3", 80], comment);
 
 describe("portmap ownership by network", () => {
   it("owner comment: network given -> '<cid> net:<hash16>'; parsed back; over 128 bytes -> bare ID", () => {
@@ -39,20 +38,20 @@ describe("portmap ownership by network", () => {
   });
 
   it("teardown netA: same container on netB and untagged -> netA's and untagged removed, netB's kept", () => {
-    const nft = fakeNft({ lists: lists([held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, "ctrZ")]) });
+    const nft = fakeNft(lists([held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, "ctrZ")]));
     teardownPortForward(nft, "ctrA", "netA");
     expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }\ndelete element ip cni_hostport tscni_hostports { tcp . 8082 }"]);
   });
 
   it("gc netA, valid {ctrB}: stale netA entries removed; netB and untagged entries untouched", () => {
     const elems = [held(8080, tagA), held(8081, tagB), held(8082, "ctrA"), held(8083, `ctrB net:${networkTag("netA")}`)];
-    const nft = fakeNft({ lists: lists(elems) });
+    const nft = fakeNft(lists(elems));
     gcPortForward(nft, "netA", new Set(["ctrB"]));
     expect(nft.runs).toEqual(["delete element ip cni_hostport tscni_hostports { tcp . 8080 }"]);
   });
 
   it("gc: nothing stale -> no nft transaction", () => {
-    const nft = fakeNft({ lists: lists([held(8083, `ctrB net:${networkTag("netA")}`)]) });
+    const nft = fakeNft(lists([held(8083, `ctrB net:${networkTag("netA")}`)]));
     gcPortForward(nft, "netA", new Set(["ctrB"]));
     expect(nft.runs).toEqual([]);
   });

@@ -1,34 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { masqComment } from "../../../../shared/firewall/hash.ts";
 import { checkIPMasq, gcIPMasq, setupIPMasq, teardownIPMasq } from "../../../../shared/firewall/masquerade.ts";
-import { FirewallCheckError, FirewallError } from "../../../../shared/firewall/types.ts";
-import { FAIL, fakeNft, OK } from "./fake-nft.ts";
+import { FirewallCheckError, FirewallError, type NftRuleInfo } from "../../../../shared/firewall/types.ts";
+import { FAIL, fakeNft, gotoExpr, masqExprs, OK } from "./fake-nft.ts";
 
 const a1 = { network: "mynet", ifname: "eth0", containerId: "c1" };
 const a2 = { network: "mynet", ifname: "eth0", containerId: "c2" };
-const other = { network: "othernet", ifname: "eth0", containerId: "c1" };
 
-function rule(handle: number, comment: string | undefined, chain = "masq_checks", expr: unknown[] = []) {
-  return { rule: { family: "inet", table: "cni_plugins_masquerade", chain, handle, comment, expr } };
-}
+const MASQ = "inet cni_plugins_masquerade masq_checks";
+const POST = "inet cni_plugins_masquerade postrouting";
 
-const masqExpr = (ip: string, net: string, len: number) => [
-  { match: { op: "==", left: { payload: { protocol: "ip", field: "saddr" } }, right: ip } },
-  { match: { op: "!=", left: { payload: { protocol: "ip", field: "daddr" } }, right: { prefix: { addr: net, len } } } },
-  { masquerade: null },
-];
-
-function listing(items: unknown[]) {
-  return { "table inet cni_plugins_masquerade": { ok: true, items, error: "" } };
-}
+const rule = (handle: number, comment: string | undefined, exprs: NftRuleInfo["exprs"] = []): NftRuleInfo => ({ handle, comment, exprs });
 
 describe("setupIPMasq", () => {
-  it("setup: table exists -> one run with the rules only, no listing, no skeleton", () => {
+  it("setup: table exists -> one run with the rules only, no read, no skeleton", () => {
     const nft = fakeNft({ runs: [OK] });
     setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] });
     expect(nft.runs).toHaveLength(1);
     expect(nft.runs[0]).not.toContain("add table");
-    expect(nft.lists).toEqual([]);
+    expect(nft.reads).toEqual([]);
   });
   it("setup: rules alone fail (first use) -> second run declares skeleton and rules together", () => {
     const nft = fakeNft({ runs: [FAIL, OK] });
@@ -44,55 +34,80 @@ describe("setupIPMasq", () => {
 });
 
 describe("teardownIPMasq", () => {
-  it("teardown: rules of two attachments and another network -> deletes only this attachment's handles", () => {
+  it("teardown: rules of two attachments and another network -> deletes only this attachment's handles, one chain read", () => {
     const nft = fakeNft({
-      lists: listing([rule(4, masqComment("mynet", "eth0", "c1")), rule(5, masqComment("mynet", "eth0", "c2")),
-        rule(6, masqComment("mynet", "eth0", "c1")), rule(7, masqComment("othernet", "eth0", "c1")), rule(8, undefined)]),
+      chains: {
+        [MASQ]: [rule(4, masqComment("mynet", "eth0", "c1")), rule(5, masqComment("mynet", "eth0", "c2")),
+          rule(6, masqComment("mynet", "eth0", "c1")), rule(7, masqComment("othernet", "eth0", "c1")), rule(8, undefined)],
+      },
     });
     teardownIPMasq(nft, a1);
     expect(nft.runs).toEqual([
       "delete rule inet cni_plugins_masquerade masq_checks handle 4\ndelete rule inet cni_plugins_masquerade masq_checks handle 6",
     ]);
+    expect(nft.reads).toEqual([`rules ${MASQ}`]);
   });
   it("teardown: table missing -> no run, no error", () => {
-    const nft = fakeNft({ lists: { tables: { ok: true, items: [], error: "" } } });
+    const nft = fakeNft();
     teardownIPMasq(nft, a1);
     expect(nft.runs).toEqual([]);
   });
-  it("teardown: listing fails although the table exists -> FirewallError", () => {
-    const nft = fakeNft({ lists: { tables: { ok: true, items: [{ table: { family: "inet", name: "cni_plugins_masquerade" } }], error: "" } } });
+  it("teardown: the chain read fails -> the error propagates, nothing deleted", () => {
+    const nft = fakeNft({ chains: { [MASQ]: [rule(4, masqComment("mynet", "eth0", "c1"))] }, failing: [MASQ] });
+    expect(() => teardownIPMasq(nft, a1)).toThrow(/failed/);
+    expect(nft.runs).toEqual([]);
+  });
+  it("teardown: delete batch fails twice (concurrent change) -> re-read once, then FirewallError", () => {
+    const nft = fakeNft({ runs: [FAIL, FAIL], chains: { [MASQ]: [rule(4, masqComment("mynet", "eth0", "c1"))] } });
     expect(() => teardownIPMasq(nft, a1)).toThrow(FirewallError);
+    expect(nft.reads).toEqual([`rules ${MASQ}`, `rules ${MASQ}`]);
   });
 });
 
 describe("gcIPMasq", () => {
   it("gc: valid c2 only -> deletes c1 of this network, keeps c2 and other networks", () => {
     const nft = fakeNft({
-      lists: listing([rule(4, masqComment("mynet", "eth0", "c1")), rule(5, masqComment("mynet", "eth0", "c2")),
-        rule(7, masqComment("othernet", "eth0", "c1"))]),
+      chains: {
+        [MASQ]: [rule(4, masqComment("mynet", "eth0", "c1")), rule(5, masqComment("mynet", "eth0", "c2")),
+          rule(7, masqComment("othernet", "eth0", "c1"))],
+      },
     });
     gcIPMasq(nft, "mynet", [{ containerId: "c2", ifname: "eth0" }]);
     expect(nft.runs).toEqual(["delete rule inet cni_plugins_masquerade masq_checks handle 4"]);
   });
   it("gc: everything valid -> no run", () => {
-    const nft = fakeNft({ lists: listing([rule(5, masqComment("mynet", "eth0", "c2"))]) });
+    const nft = fakeNft({ chains: { [MASQ]: [rule(5, masqComment("mynet", "eth0", "c2"))] } });
     gcIPMasq(nft, "mynet", [a2]);
     expect(nft.runs).toEqual([]);
   });
 });
 
 describe("checkIPMasq", () => {
-  const goto = rule(1, undefined, "postrouting", [{ goto: { target: "masq_checks" } }]);
-  it("check: matching rule with the attachment's comment -> passes", () => {
-    const nft = fakeNft({ lists: listing([goto, rule(4, masqComment("mynet", "eth0", "c1"), "masq_checks", masqExpr("10.88.0.2", "10.88.0.0", 24))]) });
-    expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] })).not.toThrow();
+  const post = [rule(1, undefined, [gotoExpr("masq_checks")])];
+  const c1 = masqComment("mynet", "eth0", "c1");
+  it("check: matching v4 and v6 rules with the attachment's comment -> passes", () => {
+    const nft = fakeNft({
+      chains: { [POST]: post, [MASQ]: [rule(4, c1, masqExprs("10.88.0.2", "10.88.0.0", 24)), rule(5, c1, masqExprs("fd00::2", "fd00::", 64))] },
+    });
+    expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }, { address: "fd00::2/64" }] })).not.toThrow();
+  });
+  it("check: non-byte-aligned prefix (bitwise mask) -> recognised", () => {
+    const exprs = masqExprs("10.80.0.5", "10.80.0.0", 24);
+    exprs.splice(5, 0, { name: "bitwise", sreg: 1, dreg: 1, len: 3, mask: new Uint8Array([255, 240, 0]), xor: new Uint8Array(3) });
+    const nft = fakeNft({ chains: { [POST]: post, [MASQ]: [rule(4, c1, exprs)] } });
+    expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.80.0.5/12" }] })).not.toThrow();
+    expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.80.0.5/24" }] })).toThrow(FirewallCheckError);
   });
   it("check: rule exists under another attachment's comment -> FirewallCheckError", () => {
-    const nft = fakeNft({ lists: listing([goto, rule(4, masqComment("mynet", "eth0", "c2"), "masq_checks", masqExpr("10.88.0.2", "10.88.0.0", 24))]) });
+    const nft = fakeNft({ chains: { [POST]: post, [MASQ]: [rule(4, masqComment("mynet", "eth0", "c2"), masqExprs("10.88.0.2", "10.88.0.0", 24))] } });
+    expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] })).toThrow(FirewallCheckError);
+  });
+  it("check: rule for another subnet -> FirewallCheckError", () => {
+    const nft = fakeNft({ chains: { [POST]: post, [MASQ]: [rule(4, c1, masqExprs("10.88.0.2", "10.88.0.0", 16))] } });
     expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] })).toThrow(FirewallCheckError);
   });
   it("check: postrouting does not reach masq_checks -> FirewallCheckError", () => {
-    const nft = fakeNft({ lists: listing([rule(4, masqComment("mynet", "eth0", "c1"), "masq_checks", masqExpr("10.88.0.2", "10.88.0.0", 24))]) });
+    const nft = fakeNft({ chains: { [MASQ]: [rule(4, c1, masqExprs("10.88.0.2", "10.88.0.0", 24))] } });
     expect(() => checkIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] })).toThrow(/postrouting/);
   });
 });

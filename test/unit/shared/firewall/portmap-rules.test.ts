@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FirewallInputError } from "../../../../shared/firewall/nft-text.ts";
 import {
-  addElementsText, conditionsText, parseElements, planPortForward, portmapSkeletonText,
+  addElementsText, conditionsText, listedElementsOf, planPortForward, portmapSkeletonText,
 } from "../../../../shared/firewall/portmap-rules.ts";
 import type { PortForwardSetup } from "../../../../shared/firewall/types.ts";
+import { mapElem, setElem } from "./fake-nft.ts";
 
 const base: PortForwardSetup = {
   containerId: "ctrA",
@@ -86,18 +87,19 @@ describe("portmapSkeletonText", () => {
   });
 });
 
-describe("parseElements", () => {
-  it("parse: JSON map and set listings from nft 1.0.6 -> key, value, comment", () => {
-    // Captured with `nft -j list map/set` after adding these elements.
-    const map = [[{ elem: { val: { concat: ["tcp", 8080] }, comment: "ctr1" } }, { concat: ["10.0.0.2", 80] }]];
-    const set = [{ elem: { val: { concat: ["10.0.0.2", "10.0.0.2"] }, comment: "ctr1" } }, "10.0.0.9"];
-    expect(parseElements(map)).toEqual([{ key: "tcp . 8080", value: "10.0.0.2 . 80", comment: "ctr1" }]);
-    expect(parseElements(set)).toEqual([
+describe("listedElementsOf", () => {
+  it("elements: map and set bytes of both families -> key, value and comment as nft text", () => {
+    const map = [mapElem(["tcp", 8080], ["10.0.0.2", 80], "ctr1"), mapElem(["10.0.0.1", "udp", 53], ["10.0.0.2", 5353])];
+    expect(listedElementsOf("ip", "tscni_hostports", [map[0]!])).toEqual([{ key: "tcp . 8080", value: "10.0.0.2 . 80", comment: "ctr1" }]);
+    expect(listedElementsOf("ip", "tscni_hostip_hostports", [map[1]!])).toEqual([{ key: "10.0.0.1 . udp . 53", value: "10.0.0.2 . 5353", comment: undefined }]);
+    expect(listedElementsOf("ip", "tscni_hairpin", [setElem(["10.0.0.2", "10.0.0.2"], "ctr1")])).toEqual([
       { key: "10.0.0.2 . 10.0.0.2", value: undefined, comment: "ctr1" },
-      { key: "10.0.0.9", value: undefined, comment: undefined },
     ]);
+    expect(listedElementsOf("ip6", "tscni_masq_all", [setElem(["fd00:88::2"], "c")])).toEqual([{ key: "fd00:88::2", value: undefined, comment: "c" }]);
   });
-  it("parse: values with nft syntax characters -> skipped, never echoed into a command", () => {
-    expect(parseElements([{ elem: { val: "1.2.3.4 }; flush ruleset" } }, { elem: { val: { range: [1, 2] } } }])).toEqual([]);
+  it("elements: bytes not of the declared shape (or an unknown set) -> skipped, never named in a command", () => {
+    expect(listedElementsOf("ip", "tscni_hostports", [setElem(["10.0.0.2"], "x")])).toEqual([]);
+    expect(listedElementsOf("ip6", "tscni_hairpin", [setElem(["10.0.0.2", "10.0.0.2"])])).toEqual([]);
+    expect(listedElementsOf("ip", "other_set", [setElem(["10.0.0.2"])])).toEqual([]);
   });
 });
