@@ -1,7 +1,7 @@
 // host-local through the compiled binary: lifecycle, concurrency, exhaustion, bad input, and store
 // compatibility with the reference host-local (/usr/lib/cni) on the same dataDir, both ways.
 // Every test runs the plugins inside its own private node netns (tscni-hl-*), with a temp dataDir.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -109,12 +109,17 @@ run("host-local binary", () => {
   it("lock: another process holds flock on <store>/lock -> ADD waits for it", async () => {
     const c = conf({ subnet: "10.14.0.0/24" });
     ok(ours({ command: "ADD", config: c, containerId: "l0" }));
-    const holderProc = spawn("flock", ["-x", path.join(storeDir(), "lock"), "sleep", "1"], { stdio: "ignore" });
+    const lockFile = path.join(storeDir(), "lock");
+    const holderProc = spawn("flock", ["-x", lockFile, "sleep", "1"], { stdio: "ignore" });
+    const holderDone = new Promise((r) => holderProc.on("exit", r));
     try {
-      await new Promise((r) => setTimeout(r, 150)); // let flock(1) take the lock
-      const t0 = Date.now();
+      // wait until flock(1) really holds the lock (a non-blocking try fails), whatever the machine's load
+      while (spawnSync("flock", ["-n", lockFile, "true"]).status === 0) await new Promise((r) => setTimeout(r, 10));
+      let holderExited = false;
+      void holderDone.then(() => (holderExited = true));
       ok(await oursAsync({ command: "ADD", config: c, containerId: "l1" }));
-      expect(Date.now() - t0).toBeGreaterThan(600);
+      // ordering, not timing: the ADD could only finish once the holder had released the lock
+      expect(holderExited).toBe(true);
     } finally {
       holderProc.kill();
     }
