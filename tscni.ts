@@ -5,6 +5,7 @@ import { readSync, statSync, writeSync } from "node:fs";
 import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
+import { handOffParkedSockets } from "./shared/sys/nftables.ts";
 import { PLUGIN_LOADERS, PLUGIN_NAMES, notImplemented } from "./plugins/registry.ts";
 
 const MAX_STDIN = 1 << 20;
@@ -87,7 +88,10 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    handOffParkedSockets(); // no-op unless this run deleted nftables objects
+    process.exit(code);
+  },
   (e) => {
     write(1, JSON.stringify({ cniVersion: "1.1.0", code: 999, msg: String(e instanceof Error ? e.message : e) }) + "\n");
     process.exit(1);

@@ -2,6 +2,7 @@
 // opened in the CALLING THREAD's network namespace and bound to it for life, so the firewall layer
 // opens one per operation (inside withNetns when it acts on another namespace) and closes it after.
 import { closeFd, errnoName, netlinkSocket, NETLINK_EXT_ACK, recvInto, sendToKernel, setsockoptInt, SOL_NETLINK, SysError } from "../../sys/libc.ts";
+import { releaseNfSocket } from "../../sys/nftables.ts";
 import { NetlinkSession, type NetlinkTransport } from "../session.ts";
 import { NETLINK_NETFILTER } from "./codec/nfgen.ts";
 
@@ -16,7 +17,7 @@ class NfSocketTransport implements NetlinkTransport {
     return recvInto(this.fd, buf);
   }
   close(): void {
-    closeFd(this.fd);
+    releaseNfSocket(this.fd, closeFd);
   }
   errnoName(errno: number): string {
     return errnoName(errno);
