@@ -3,13 +3,14 @@
 import type { CmdContext } from "../../shared/cni/plugin.ts";
 import { NetlinkHandle } from "../../shared/netlink/client.ts";
 import { ifbDeviceName, parseConfig } from "./config.ts";
+import { tracedSync } from "../../shared/trace.ts";
 import { removeIfb } from "./shaping.ts";
 
 export function cmdDel(ctx: CmdContext): void {
   const cfg = parseConfig(ctx.conf);
   const host = NetlinkHandle.open();
   try {
-    removeIfb(host, ifbDeviceName(cfg.name, ctx.containerId));
+    tracedSync("delete ifb", () => removeIfb(host, ifbDeviceName(cfg.name, ctx.containerId)));
   } finally {
     host.close();
   }
