@@ -5,7 +5,7 @@ import { readSync, statSync, writeSync } from "node:fs";
 import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
-import { handOffParkedSockets } from "./shared/sys/nftables.ts";
+import { runExitHooks } from "./shared/sys/exit-hooks.ts";
 import { PLUGIN_LOADERS, PLUGIN_NAMES, notImplemented } from "./plugins/registry.ts";
 
 const MAX_STDIN = 1 << 20;
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    handOffParkedSockets(); // no-op unless this run deleted nftables objects
+    runExitHooks(); // e.g. hand parked nfnetlink sockets to a reaper (only registered if nft was used)
     process.exit(code);
   },
   (e) => {

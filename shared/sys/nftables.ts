@@ -3,6 +3,7 @@
 // netlink socket) is made per call, so a call made inside withNetns() acts on that namespace.
 // A context is cheap (~0.1 ms); caching one would pin its socket to the namespace it was opened in.
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { onExit } from "./exit-hooks.ts";
 import { dlopen, FFIType, ptr, CString, type Pointer } from "bun:ffi";
 
 /** The outcome of one nft command buffer; `ok` is false when nft rejected it (nothing was applied). */
@@ -137,11 +138,12 @@ const parked: number[] = [];
 
 /** Closes an nfnetlink socket, or parks it while a flush may be pending (see above). */
 export function releaseNfSocket(fd: number, close: (fd: number) => void): void {
-  if (flushPending) parked.push(fd);
-  else close(fd);
+  if (!flushPending) return close(fd);
+  if (parked.length === 0) onExit(handOffParkedSockets);
+  parked.push(fd);
 }
 
-/** Hands every parked nfnetlink socket to a reaper child; call once, right before exiting. */
+/** Hands every parked nfnetlink socket to a reaper child; runs as an exit hook (shared/sys/exit-hooks.ts). */
 export function handOffParkedSockets(): void {
   if (parked.length) handOffFds(parked.splice(0));
 }
