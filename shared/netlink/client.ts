@@ -5,6 +5,7 @@ import {
   closeFd,
   errnoName,
   netlinkSocket,
+  NETLINK_CAP_ACK,
   NETLINK_EXT_ACK,
   NETLINK_GET_STRICT_CHK,
   recvInto,
@@ -20,10 +21,12 @@ export { NetlinkDecodeError } from "./codec/errors.ts";
 export { NetlinkError } from "./errors.ts";
 export { DUMP_ATTEMPTS, NetlinkBatch, NetlinkSession, type NetlinkTrace } from "./session.ts";
 
-const NETLINK_CAP_ACK = 10;
-
-class SocketTransport implements NetlinkTransport {
-  constructor(readonly fd: number) {}
+/** A netlink socket as a session transport; `release` replaces close() (nfnetlink parks sockets). */
+export class SocketTransport implements NetlinkTransport {
+  constructor(
+    readonly fd: number,
+    private readonly release: (fd: number) => void = closeFd,
+  ) {}
   send(bytes: Uint8Array): void {
     sendToKernel(this.fd, bytes);
   }
@@ -31,7 +34,7 @@ class SocketTransport implements NetlinkTransport {
     return recvInto(this.fd, buf);
   }
   close(): void {
-    closeFd(this.fd);
+    this.release(this.fd);
   }
   errnoName(errno: number): string {
     return errnoName(errno);
@@ -50,13 +53,18 @@ export class NetlinkHandle extends NetlinkSession {
    */
   static open(ns?: Netns): NetlinkHandle {
     const fd = ns ? withNetns(ns, () => netlinkSocket(NETLINK_ROUTE)) : netlinkSocket(NETLINK_ROUTE);
-    for (const opt of [NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK]) {
-      try {
-        setsockoptInt(fd, SOL_NETLINK, opt, 1);
-      } catch (e) {
-        if (!(e instanceof SysError)) throw e; // older kernels: run without the option
-      }
-    }
+    enableSocketOptions(fd, [NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK]);
     return new NetlinkHandle(fd);
+  }
+}
+
+/** Turns on boolean SOL_NETLINK options the kernel knows; older kernels simply run without them. */
+export function enableSocketOptions(fd: number, opts: readonly number[]): void {
+  for (const opt of opts) {
+    try {
+      setsockoptInt(fd, SOL_NETLINK, opt, 1);
+    } catch (e) {
+      if (!(e instanceof SysError)) throw e;
+    }
   }
 }

@@ -70,6 +70,7 @@ export const SOL_SOCKET = 1;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SOL_NETLINK = 270;
+export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 export const CLONE_NEWNET = 0x40000000;

@@ -59,6 +59,24 @@ export function attrBe16(dv: DataView, off: number, len: number): number {
   return dv.getUint16(off, false);
 }
 
+/** A big-endian u32 (nftables attributes: NFTA_*_FLAGS, registers, payload offsets, ...). */
+export function attrBe32(dv: DataView, off: number, len: number): number {
+  need(len, 4, off, "be32");
+  return dv.getUint32(off, false);
+}
+
+/** A big-endian s32 (NFTA_VERDICT_CODE: NFT_JUMP is -3, ...). */
+export function attrBeI32(dv: DataView, off: number, len: number): number {
+  need(len, 4, off, "be32");
+  return dv.getInt32(off, false);
+}
+
+/** A big-endian u64 as a number (nftables handles; exact up to 2^53). */
+export function attrBe64(dv: DataView, off: number, len: number): number {
+  need(len, 8, off, "be64");
+  return dv.getUint32(off, false) * 0x1_0000_0000 + dv.getUint32(off + 4, false);
+}
+
 export function attrU32(dv: DataView, off: number, len: number): number {
   need(len, 4, off, "u32");
   return dv.getUint32(off, LE);

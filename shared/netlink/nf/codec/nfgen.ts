@@ -64,24 +64,5 @@ export function readNfgenmsg(dv: DataView, off: number, end: number): Nfgenmsg {
   return { family: dv.getUint8(off), version: dv.getUint8(off + 1), resId: dv.getUint16(off + 2, false) };
 }
 
-function need(len: number, min: number, off: number, what: string): void {
-  if (len < min) throw new NetlinkDecodeError(`${what} attribute needs ${min} bytes, has ${len}`, off);
-}
-
-/** A big-endian u32 (NFTA_*_FLAGS, registers, payload offsets, ...). */
-export function attrBe32(dv: DataView, off: number, len: number): number {
-  need(len, 4, off, "be32");
-  return dv.getUint32(off, false);
-}
-
-/** A big-endian s32 (NFTA_VERDICT_CODE: NFT_JUMP is -3, ...). */
-export function attrBeI32(dv: DataView, off: number, len: number): number {
-  need(len, 4, off, "be32");
-  return dv.getInt32(off, false);
-}
-
-/** A big-endian u64 as a number (handles; exact up to 2^53). */
-export function attrBe64(dv: DataView, off: number, len: number): number {
-  need(len, 8, off, "be64");
-  return dv.getUint32(off, false) * 0x1_0000_0000 + dv.getUint32(off + 4, false);
-}
+// The big-endian readers nftables attributes need live with the other attribute readers.
+export { attrBe32, attrBe64, attrBeI32 } from "../../codec/attr.ts";
