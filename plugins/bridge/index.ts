@@ -4,7 +4,7 @@ import { SUPPORTED_VERSIONS } from "../../shared/cni/version.ts";
 import { add } from "./add.ts";
 import { check } from "./check.ts";
 import { del } from "./del.ts";
-import { gc, status } from "./gc.ts";
+import { gc, status } from "../../shared/pod/gc.ts";
 
 const plugin: Plugin = { type: "bridge", supportedVersions: SUPPORTED_VERSIONS, add, del, check, gc, status };
 export default plugin;

@@ -1,9 +1,9 @@
-// GC and STATUS (spec 1.1): masquerade rules of attachments not in the valid list go away, and both
-// verbs are forwarded to IPAM as the spec requires.
-import { delegateGC, delegateStatus } from "../../shared/cni/delegate.ts";
-import type { GcContext, StatusContext } from "../../shared/cni/plugin.ts";
-import { gcIPMasq } from "../../shared/firewall/nft.ts";
-import { runTeardown, type TeardownStep } from "../../shared/pod/teardown.ts";
+// GC and STATUS (spec 1.1) for the main plugins (bridge, ptp): masquerade rules of attachments not in
+// the valid list go away, and both verbs are forwarded to IPAM as the spec requires.
+import { delegateGC, delegateStatus } from "../cni/delegate.ts";
+import type { GcContext, StatusContext } from "../cni/plugin.ts";
+import { gcIPMasq } from "../firewall/nft.ts";
+import { runTeardown, type TeardownStep } from "./teardown.ts";
 
 export async function gc(ctx: GcContext): Promise<void> {
   const valid = ctx.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
