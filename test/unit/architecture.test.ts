@@ -1,0 +1,61 @@
+// The layering rules of DESIGN.md/STYLE.md, enforced as a test (the role a lint rule plays elsewhere):
+// only shared/sys touches bun:ffi, and the pure modules (codecs, config parsers, version conversion,
+// ip math) import neither Bun APIs nor shared/sys, so they stay unit-testable under Node.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(__dirname, "../..");
+const SOURCE_DIRS = ["shared", "plugins", "ipam", "meta"];
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sources(p));
+    else if (name.endsWith(".ts")) out.push(p);
+  }
+  return out;
+}
+
+const files = [join(ROOT, "tscni.ts"), ...SOURCE_DIRS.flatMap((d) => sources(join(ROOT, d)))].map((p) => ({
+  path: relative(ROOT, p),
+  text: readFileSync(p, "utf8"),
+}));
+
+const importsOf = (text: string): string[] => [...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
+
+/** Modules that must run under plain Node: no bun:ffi, no Bun global, no shared/sys. */
+const PURE = [
+  /^shared\/netlink\/codec\//,
+  /^shared\/netlink\/nf\/codec\//,
+  /^shared\/cni\/(args|config|env|errors|json|plugin|skel|types|version)\.ts$/,
+  /^shared\/ip\//,
+  /^shared\/config\//,
+  /^plugins\/[^/]+\/config\.ts$/,
+  /^meta\/[^/]+\/config\.ts$/,
+  /^ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
+  /^shared\/firewall\/(hash|nft-text|validate|masquerade-rules|portmap-rules|iptables-legacy)\.ts$/,
+];
+
+describe("architecture", () => {
+  it("layers: only shared/sys imports bun:ffi", () => {
+    const offenders = files.filter((f) => importsOf(f.text).includes("bun:ffi") && !f.path.startsWith("shared/sys/"));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it("layers: pure modules import no Bun API and no shared/sys", () => {
+    const pure = files.filter((f) => PURE.some((re) => re.test(f.path)));
+    expect(pure.length).toBeGreaterThan(20);
+    const offenders = pure.filter(
+      (f) => /\bBun\./.test(f.text) || importsOf(f.text).some((m) => m === "bun:ffi" || m === "bun" || /(^|\/)sys\//.test(m)),
+    );
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it("start-up: plugin code never imports node:crypto, node:net or ip-address (2-3 ms each in a compiled binary)", () => {
+    const heavy = ["node:crypto", "node:net", "ip-address", "crypto", "net"];
+    const offenders = files.filter((f) => importsOf(f.text).some((m) => heavy.includes(m)));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+});
