@@ -8,19 +8,23 @@ export const NFTNL_UDATA_COMMENT = 0;
 
 let utf8: TextDecoder | undefined;
 
-/** The value of the first TLV of `type` as a NUL-terminated string, or undefined. */
-export function udataString(dv: DataView, off: number, len: number, type: number): string | undefined {
+/** Offset and length of the first TLV of `type`'s value; undefined if absent or the blob is malformed. */
+function findTlv(dv: DataView, off: number, len: number, type: number): { v: number; l: number } | undefined {
   const end = Math.min(off + len, dv.byteLength);
-  let p = off;
-  while (p + 2 <= end) {
-    const t = dv.getUint8(p);
+  for (let p = off; p + 2 <= end; ) {
     const l = dv.getUint8(p + 1);
     const v = p + 2;
     if (v + l > end) return undefined;
-    if (t === type) return cString(dv, v, l);
+    if (dv.getUint8(p) === type) return { v, l };
     p = v + l;
   }
   return undefined;
+}
+
+/** The value of the first TLV of `type` as a NUL-terminated string, or undefined. */
+export function udataString(dv: DataView, off: number, len: number, type: number): string | undefined {
+  const tlv = findTlv(dv, off, len, type);
+  return tlv && cString(dv, tlv.v, tlv.l);
 }
 
 /** NUL-terminated; ASCII (every comment tscni and the reference write) without a TextDecoder call. */
@@ -48,21 +52,10 @@ function utf8Until0(dv: DataView, off: number, len: number): string {
  * drop the many rules/elements of other owners without building their strings.
  */
 export function udataStartsWith(dv: DataView, off: number, len: number, type: number, prefix: Uint8Array): boolean {
-  const end = Math.min(off + len, dv.byteLength);
-  let p = off;
-  while (p + 2 <= end) {
-    const t = dv.getUint8(p);
-    const l = dv.getUint8(p + 1);
-    const v = p + 2;
-    if (v + l > end) return false;
-    if (t === type) {
-      if (l < prefix.length) return false;
-      for (let i = 0; i < prefix.length; i++) if (dv.getUint8(v + i) !== prefix[i]) return false;
-      return true;
-    }
-    p = v + l;
-  }
-  return false;
+  const tlv = findTlv(dv, off, len, type);
+  if (!tlv || tlv.l < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (dv.getUint8(tlv.v + i) !== prefix[i]) return false;
+  return true;
 }
 
 /** A comment prefix as the bytes udataStartsWith compares. */
