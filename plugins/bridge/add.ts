@@ -28,16 +28,32 @@ export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
   return parseBridgeConfig(ctx.conf, ctx.cniArgs);
 }
 
+/** What every ADD step works with: the call, its config, both netns handles and the undo stack. */
+interface Wiring {
+  ctx: CmdContext;
+  cfg: BridgeConfig;
+  h: PodHandles;
+  undo: UndoStack;
+}
+
+/** What the first steps created, for the later ones. */
+interface Wired {
+  br: Link;
+  veth: VethPair;
+  result: Result;
+}
+
 export async function add(ctx: CmdContext): Promise<Result> {
   const cfg = loadBridgeConfig(ctx);
-  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire(ctx, cfg, h, undo), log(ctx)));
+  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire({ ctx, cfg, h, undo }), log(ctx)));
 }
 
 function log(ctx: CmdContext): (line: string) => void {
   return (line) => process.stderr.write(`bridge ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
 }
 
-async function wire(ctx: CmdContext, cfg: BridgeConfig, h: PodHandles, undo: UndoStack): Promise<Result> {
+async function wire(w: Wiring): Promise<Result> {
+  const { ctx, cfg, h, undo } = w;
   const br = tracedSync("ensure bridge", () => ensureBridge(h.host, cfg));
   const veth = tracedSync("create veth", () => createPodVeth(h, {
     ifname: ctx.ifname,
@@ -49,7 +65,7 @@ async function wire(ctx: CmdContext, cfg: BridgeConfig, h: PodHandles, undo: Und
   tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
   const result = baseResult(ctx, br, veth);
   if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
-  if (cfg.hasIpam) await configureL3(ctx, cfg, h, br, veth, result, undo);
+  if (cfg.hasIpam) await configureL3(w, { br, veth, result });
   tracedSync("wait port up", () => refreshMacs(h, cfg, veth, result));
   // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
   if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
@@ -81,15 +97,7 @@ function addSpoofCheck(ctx: CmdContext, veth: VethPair, undo: UndoStack): void {
   undo.push("remove macspoofchk rules", () => teardownSpoofCheck(uniqueId));
 }
 
-async function configureL3(
-  ctx: CmdContext,
-  cfg: BridgeConfig,
-  h: PodHandles,
-  br: Link,
-  veth: VethPair,
-  result: Result,
-  undo: UndoStack,
-): Promise<void> {
+async function configureL3({ ctx, cfg, h, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
   const ipam = await traced("ipam add", () => ipamAdd(ctx, undo));
   result.ips = ipam.ips;
   result.routes = ipam.routes;
