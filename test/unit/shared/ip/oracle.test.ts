@@ -2,13 +2,11 @@
 // network/last address, containment and canonical text must agree.
 import { Address4, Address6 } from "ip-address";
 import { describe, expect, it } from "vitest";
+import { rng } from "../../rng.ts";
 import { contains, formatCIDR, formatIP, lastAddress, networkAddress, parseCIDR, parseIP } from "../../../../shared/ip/index.ts";
 
-let seed = 12345;
-const rnd = (n: number) => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
-};
+const next = rng(12345);
+const rnd = (n: number) => Math.floor(next() * n);
 const v4 = () => [rnd(256), rnd(256), rnd(256), rnd(256)].join(".");
 /** random v6 with runs of zero groups, avoiding the IPv4-mapped range Go prints as dotted v4 */
 const v6 = () => {

@@ -8,6 +8,7 @@ import { decodeDone, decodeError, forEachMessage } from "../../../../../shared/n
 import { decodeRoute } from "../../../../../shared/netlink/codec/route.ts";
 import { decodeFixture } from "../../../../fixtures/netlink/decode-fixture.ts";
 import { fixtureNames, loadFixture } from "../fixtures.ts";
+import { rng } from "../../../rng.ts";
 
 type Decoder = (dv: DataView, off: number, end: number) => unknown;
 const DECODERS: Record<string, Decoder> = {
@@ -19,17 +20,6 @@ const DECODERS: Record<string, Decoder> = {
   done: (dv, off, end) => decodeDone(dv, off, end, 0x200),
   messages: (dv, off, end) => forEachMessage(dv, off, end, () => {}),
 };
-
-/** xorshift32: deterministic, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 function onlyDecodeErrors(bytes: Uint8Array, off = 0): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -7,6 +7,7 @@ import { decodeChain, decodeTable } from "../../../../../shared/netlink/nf/codec
 import { decodeRule } from "../../../../../shared/netlink/nf/codec/rule.ts";
 import { decodeSetElems } from "../../../../../shared/netlink/nf/codec/setelem.ts";
 import { loadNft, messages, NFT_FIXTURES } from "./fixtures.ts";
+import { rng } from "../../../rng.ts";
 
 type Decoder = (dv: DataView, off: number, end: number) => unknown;
 const DECODERS: Record<string, Decoder> = {
@@ -19,16 +20,6 @@ const DECODERS: Record<string, Decoder> = {
     return m;
   },
 };
-
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /** Each decoder on the payload of the first message (offset 16), whatever the bytes. */
 function onlyDecodeErrors(bytes: Uint8Array): void {
