@@ -5,14 +5,12 @@ import type { CmdContext } from "../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type Result } from "../../shared/cni/types.ts";
 import { setupSpoofCheck, teardownSpoofCheck } from "../../shared/firewall/spoofcheck.ts";
 import type { Link } from "../../shared/netlink/codec/link.ts";
-import { isNotFound } from "../../shared/netlink/errors.ts";
-import { deleteLink } from "../../shared/netlink/links.ts";
 import { withPodHandles, type PodHandles } from "../../shared/pod/handles.ts";
 import { configureIface, isV6, settleAddresses } from "../../shared/pod/iface.ts";
 import { ipamAdd } from "../../shared/pod/ipam.ts";
 import { addMasquerade } from "../../shared/pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../../shared/pod/sysctls.ts";
-import { createPodVeth, type VethPair } from "../../shared/pod/veth.ts";
+import { createPodVeth, deletePodVeth, type VethPair } from "../../shared/pod/veth.ts";
 import { traced, tracedSync } from "../../shared/trace.ts";
 import { UndoStack } from "../../shared/undo.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./config.ts";
@@ -61,7 +59,7 @@ async function wire(w: Wiring): Promise<Result> {
     mac: cfg.mac,
     containerUp: !cfg.disableContainerInterface,
   }));
-  undo.push(`delete veth ${ctx.ifname}`, () => deleteIgnoringMissing(h, veth.container.ifindex));
+  undo.push(`delete veth ${ctx.ifname}`, () => deletePodVeth(h, veth.container.ifindex));
   tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
   const result = baseResult(ctx, br, veth);
   if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
@@ -70,14 +68,6 @@ async function wire(w: Wiring): Promise<Result> {
   // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
   if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
   return result;
-}
-
-function deleteIgnoringMissing(h: PodHandles, ifindex: number): void {
-  try {
-    deleteLink(h.ctr, ifindex);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
 }
 
 function baseResult(ctx: CmdContext, br: Link, veth: VethPair): Result {

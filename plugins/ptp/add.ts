@@ -8,14 +8,13 @@ import { addAddress } from "../../shared/netlink/addresses.ts";
 import type { Link } from "../../shared/netlink/codec/link.ts";
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from "../../shared/netlink/codec/route.ts";
 import { isExists, isNotFound } from "../../shared/netlink/errors.ts";
-import { deleteLink } from "../../shared/netlink/links.ts";
 import { addRoute, deleteRoute } from "../../shared/netlink/routes.ts";
 import { withPodHandles, type PodHandles } from "../../shared/pod/handles.ts";
 import { configureIface, isV6, settleAddresses } from "../../shared/pod/iface.ts";
 import { ipamAdd } from "../../shared/pod/ipam.ts";
 import { addMasquerade } from "../../shared/pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../../shared/pod/sysctls.ts";
-import { createPodVeth, type VethPair } from "../../shared/pod/veth.ts";
+import { createPodVeth, deletePodVeth, type VethPair } from "../../shared/pod/veth.ts";
 import { UndoStack } from "../../shared/undo.ts";
 import { parsePtpConfig, type PtpConfig } from "./config.ts";
 
@@ -49,7 +48,7 @@ function familiesOf(ips: IPConfig[]): Set<4 | 6> {
 
 function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, undo: UndoStack): void {
   const veth = createPodVeth(h, { ifname: ctx.ifname, mtu: cfg.mtu, mac: "", hostNoDad: true });
-  undo.push(`delete veth ${ctx.ifname}`, () => deleteIgnoringMissing(h, veth.container));
+  undo.push(`delete veth ${ctx.ifname}`, () => deletePodVeth(h, veth.container.ifindex));
   result.cniVersion = CURRENT_VERSION;
   result.interfaces = [
     { name: veth.host.name, mac: veth.host.mac },
@@ -66,14 +65,6 @@ function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, un
   if (result.ips!.some((ip) => isV6(ip.address))) settleAddresses(h, veth.container.ifindex, ctx.ifname);
   routeThroughGateway(h, veth.container, result.ips!);
   configureHostSide(h, veth, result.ips!);
-}
-
-function deleteIgnoringMissing(h: PodHandles, link: Link): void {
-  try {
-    deleteLink(h.ctr, link.ifindex);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
 }
 
 const hostBits = (ip: string): number => (isV6(ip) ? 128 : 32);

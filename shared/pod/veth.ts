@@ -3,8 +3,8 @@
 // name collision.
 import { CniError } from "../cni/errors.ts";
 import { randomHex } from "../hash.ts";
-import { isExists } from "../netlink/errors.ts";
-import { createVeth, getLinkByName, setLinkUp } from "../netlink/links.ts";
+import { isExists, isNotFound } from "../netlink/errors.ts";
+import { createVeth, deleteLink, getLinkByName, setLinkUp } from "../netlink/links.ts";
 import type { Link } from "../netlink/codec/link.ts";
 import { writeSysctl } from "../sys/sysctl.ts";
 import type { PodHandles } from "./handles.ts";
@@ -73,6 +73,15 @@ export function createPodVeth(h: PodHandles, o: VethOptions): VethPair {
   hostEndSysctls(hostName, o.hostNoDad === true);
   setLinkUp(h.host, host.ifindex);
   return { host: { ...host, up: true }, container: { ...container, up: o.containerUp !== false } };
+}
+
+/** The inverse of createPodVeth for ADD rollback: deleting the container end removes both; gone is fine. */
+export function deletePodVeth(h: PodHandles, containerIfindex: number): void {
+  try {
+    deleteLink(h.ctr, containerIfindex);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
 }
 
 /** Before the host end comes up: we own its routes (no router advertisements), and optionally no DAD. */
