@@ -69,6 +69,10 @@ const VERSION = "v0.1.0";
 
 async function main(): Promise<number> {
   const name = invokedName();
+  if ((name === "tscni" || name === "bun") && process.argv[2] === "--plugins") {
+    write(1, PLUGIN_NAMES.join("\n") + "\n"); // read by scripts/build and scripts/install
+    return 0;
+  }
   if (name === "tscni" || name === "bun") {
     write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n`);
     return 0;

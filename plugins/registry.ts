@@ -6,17 +6,17 @@ import { SUPPORTED_VERSIONS } from "../shared/cni/version.ts";
 
 export type PluginLoader = () => Promise<Plugin>;
 
+/** The one list of plugin names: build and install ask the compiled binary (`tscni --plugins`). */
 export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
-  loopback: async () => (await import("./loopback/plugin.ts")).default,
-  "host-local": async () => (await import("../ipam/host-local/index.ts")).default,
-  bridge: async () => (await import("./bridge/index.ts")).default,
-  ptp: async () => (await import("./ptp/index.ts")).default,
-  bandwidth: async () => (await import("../meta/bandwidth/index.ts")).default,
-  portmap: async () => (await import("../meta/portmap/index.ts")).default,
+  bridge: async () => (await import("./main/bridge/index.ts")).default,
+  ptp: async () => (await import("./main/ptp/index.ts")).default,
+  loopback: async () => (await import("./main/loopback/plugin.ts")).default,
+  "host-local": async () => (await import("./ipam/host-local/index.ts")).default,
+  portmap: async () => (await import("./meta/portmap/index.ts")).default,
+  bandwidth: async () => (await import("./meta/bandwidth/index.ts")).default,
 };
 
-/** Every name the build hard-links; ones without a loader yet answer "not implemented". */
-export const PLUGIN_NAMES = ["bridge", "ptp", "loopback", "host-local", "portmap", "bandwidth"] as const;
+export const PLUGIN_NAMES: readonly string[] = Object.keys(PLUGIN_LOADERS);
 
 export function notImplemented(type: string): Plugin {
   const fail = (): never => {

@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(__dirname, "../..");
-const SOURCE_DIRS = ["shared", "plugins", "ipam", "meta"];
+const SOURCE_DIRS = ["shared", "plugins"];
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -32,9 +32,8 @@ const PURE = [
   /^shared\/cni\/(args|config|env|errors|json|plugin|skel|types|version)\.ts$/,
   /^shared\/ip\//,
   /^shared\/config\//,
-  /^plugins\/[^/]+\/config\.ts$/,
-  /^meta\/[^/]+\/config\.ts$/,
-  /^ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
+  /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
+  /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
   /^shared\/firewall\/(hash|nft-text|validate|masquerade-rules|portmap-rules|iptables-legacy)\.ts$/,
 ];
 
@@ -57,5 +56,12 @@ describe("architecture", () => {
     const heavy = ["node:crypto", "node:net", "ip-address", "crypto", "net"];
     const offenders = files.filter((f) => importsOf(f.text).some((m) => heavy.includes(m)));
     expect(offenders.map((f) => f.path)).toEqual([]);
+  });
+
+  it("layout: plugins live in plugins/{main,ipam,meta}/<type>; shared/ never imports a plugin", () => {
+    const stray = files.filter((f) => f.path.startsWith("plugins/") && f.path !== "plugins/registry.ts" && !/^plugins\/(main|ipam|meta)\/[^/]+\//.test(f.path));
+    expect(stray.map((f) => f.path)).toEqual([]);
+    const upward = files.filter((f) => f.path.startsWith("shared/") && importsOf(f.text).some((m) => /(^|\/)plugins\//.test(m)));
+    expect(upward.map((f) => f.path)).toEqual([]);
   });
 });

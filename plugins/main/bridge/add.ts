@@ -1,0 +1,121 @@
+// bridge ADD, as a list of named steps. Every step that creates something pushes its inverse on the
+// undo stack, so a failure anywhere leaves nothing behind (no veth, no IP, no rule).
+import { loadArgs } from "../../../shared/cni/args.ts";
+import type { CmdContext } from "../../../shared/cni/plugin.ts";
+import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
+import { setupSpoofCheck, teardownSpoofCheck } from "../../../shared/firewall/spoofcheck.ts";
+import type { Link } from "../../../shared/netlink/codec/link.ts";
+import { withPodHandles, type PodHandles } from "../pod/handles.ts";
+import { configureIface, isV6, settleAddresses } from "../pod/iface.ts";
+import { ipamAdd } from "../pod/ipam.ts";
+import { addMasquerade } from "../pod/masq.ts";
+import { containerIfaceSysctls, enableForwarding } from "../pod/sysctls.ts";
+import { createPodVeth, deletePodVeth, type VethPair } from "../pod/veth.ts";
+import { traced, tracedSync } from "../../../shared/trace.ts";
+import { UndoStack } from "../../../shared/undo.ts";
+import { parseBridgeConfig, type BridgeConfig } from "./config.ts";
+import { bridgeByName, ensureBridge, ensureGatewayAddress } from "./device.ts";
+import { applyGateways } from "./gateways.ts";
+import { attachToBridge, waitPortUp } from "./port.ts";
+import { ensureVlanGateway } from "./vlan-gateway.ts";
+
+export const BRIDGE_ARGS = { MAC: (v: string) => v };
+
+export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
+  loadArgs(ctx.cniArgs, BRIDGE_ARGS, ctx.ignoreUnknownArgs); // unknown CNI_ARGS keys fail as in the reference
+  return parseBridgeConfig(ctx.conf, ctx.cniArgs);
+}
+
+/** What every ADD step works with: the call, its config, both netns handles and the undo stack. */
+interface Wiring {
+  ctx: CmdContext;
+  cfg: BridgeConfig;
+  h: PodHandles;
+  undo: UndoStack;
+}
+
+/** What the first steps created, for the later ones. */
+interface Wired {
+  br: Link;
+  veth: VethPair;
+  result: Result;
+}
+
+export async function add(ctx: CmdContext): Promise<Result> {
+  const cfg = loadBridgeConfig(ctx);
+  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire({ ctx, cfg, h, undo }), log(ctx)));
+}
+
+function log(ctx: CmdContext): (line: string) => void {
+  return (line) => process.stderr.write(`bridge ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
+}
+
+async function wire(w: Wiring): Promise<Result> {
+  const { ctx, cfg, h, undo } = w;
+  const br = tracedSync("ensure bridge", () => ensureBridge(h.host, cfg));
+  const veth = tracedSync("create veth", () => createPodVeth(h, {
+    ifname: ctx.ifname,
+    mtu: cfg.mtu,
+    mac: cfg.mac,
+    containerUp: !cfg.disableContainerInterface,
+  }));
+  undo.push(`delete veth ${ctx.ifname}`, () => deletePodVeth(h, veth.container.ifindex));
+  tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
+  const result = baseResult(ctx, br, veth);
+  if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
+  if (cfg.hasIpam) await configureL3(w, { br, veth, result });
+  tracedSync("wait port up", () => refreshMacs(h, cfg, veth, result));
+  // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
+  if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
+  return result;
+}
+
+function baseResult(ctx: CmdContext, br: Link, veth: VethPair): Result {
+  return {
+    cniVersion: CURRENT_VERSION,
+    interfaces: [
+      { name: br.name, mac: br.mac },
+      { name: veth.host.name, mac: veth.host.mac },
+      { name: veth.container.name, mac: veth.container.mac, sandbox: ctx.netns },
+    ],
+  };
+}
+
+function addSpoofCheck(ctx: CmdContext, veth: VethPair, undo: UndoStack): void {
+  const uniqueId = `${ctx.containerId}-${ctx.ifname}`;
+  setupSpoofCheck({ hostIface: veth.host.name, mac: veth.container.mac!, uniqueId });
+  undo.push("remove macspoofchk rules", () => teardownSpoofCheck(uniqueId));
+}
+
+async function configureL3({ ctx, cfg, h, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
+  const ipam = await traced("ipam add", () => ipamAdd(ctx, undo));
+  result.ips = ipam.ips;
+  result.routes = ipam.routes;
+  if (ipam.dns) result.dns = ipam.dns;
+  const gatewayAddrs = applyGateways(result, cfg);
+  h.inContainer(() => containerIfaceSysctls(ctx.ifname, cfg.enabledad));
+  tracedSync("configure container iface", () => configureIface(h, veth.container.ifindex, ctx.ifname, result));
+  if (cfg.enabledad && result.ips!.some((ip) => isV6(ip.address))) {
+    settleAddresses(h, veth.container.ifindex, ctx.ifname);
+  }
+  if (cfg.isGateway) tracedSync("gateways", () => addGateways(cfg, h, br, gatewayAddrs, result));
+  if (cfg.ipMasq) tracedSync("masquerade", () => addMasquerade(ctx, result, undo));
+}
+
+function addGateways(cfg: BridgeConfig, h: PodHandles, br: Link, addrs: string[], result: Result): void {
+  if (!addrs.length) return;
+  let target = br;
+  if (cfg.vlan !== 0) {
+    target = ensureVlanGateway(h.host, br, cfg);
+    result.interfaces!.push({ name: target.name, mac: target.mac });
+  }
+  for (const gw of addrs) ensureGatewayAddress(h.host, target, gw, cfg.forceAddress);
+  for (const family of new Set(addrs.map((a) => (isV6(a) ? 6 : 4) as 4 | 6))) enableForwarding(family);
+}
+
+/** Waits for the port to forward, then reads back MACs that change as ports and addresses come. */
+function refreshMacs(h: PodHandles, cfg: BridgeConfig, veth: VethPair, result: Result): void {
+  // a port whose container end stays down (disableContainerInterface) never reaches oper up
+  if (!cfg.disableContainerInterface) result.interfaces![1]!.mac = waitPortUp(h.host, veth.host.name).mac;
+  result.interfaces![0]!.mac = bridgeByName(h.host, cfg.bridge).mac;
+}

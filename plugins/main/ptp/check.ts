@@ -1,0 +1,33 @@
+// ptp CHECK: IPAM (delegated), the container veth, its addresses and routes, the host end holding
+// the gateway(s), and the masquerade rules.
+import { delegateCheck } from "../../../shared/cni/delegate.ts";
+import { CniError } from "../../../shared/cni/errors.ts";
+import type { CmdContext } from "../../../shared/cni/plugin.ts";
+import { listAddresses } from "../../../shared/netlink/addresses.ts";
+import { getLinkByIndex } from "../../../shared/netlink/links.ts";
+import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface } from "../pod/check.ts";
+import { withPodHandles } from "../pod/handles.ts";
+import { checkMasquerade } from "../pod/masq.ts";
+import { parsePtpConfig } from "./config.ts";
+
+const fail = (msg: string): never => {
+  throw new CniError(999, msg);
+};
+
+export async function check(ctx: CmdContext): Promise<void> {
+  const cfg = parsePtpConfig(ctx.conf);
+  await delegateCheck(ctx.conf.ipam!.type, ctx);
+  const result = ctx.conf.prevResult ?? fail("ptp: Required prevResult missing");
+  await withPodHandles(ctx.netns, (h) => {
+    const ctr = checkContainerVeth(h, findContainerInterface(result, ctx.ifname, ctx.netns));
+    checkAddresses(h, ctr, result);
+    checkRoutes(h, result);
+    const host = ctr.linkIndex === undefined ? undefined : getLinkByIndex(h.host, ctr.linkIndex);
+    if (!host || host.kind !== "veth") return fail(`ptp: host end of ${ctx.ifname} not found`);
+    const held = new Set(listAddresses(h.host, { link: host.ifindex }).map((a) => a.local ?? a.address));
+    for (const ipc of result.ips ?? []) {
+      if (ipc.gateway && !held.has(ipc.gateway)) fail(`ptp: gateway ${ipc.gateway} missing on host veth ${host.name}`);
+    }
+  });
+  if (cfg.ipMasq) checkMasquerade(ctx, result);
+}

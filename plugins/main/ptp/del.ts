@@ -1,0 +1,16 @@
+// ptp DEL: idempotent; the IP and the masquerade rules go even when the netns is already gone.
+import type { CmdContext } from "../../../shared/cni/plugin.ts";
+import { ipamDel } from "../pod/ipam.ts";
+import { delMasquerade } from "../pod/masq.ts";
+import { deleteContainerLink, runTeardown, type TeardownStep } from "../pod/teardown.ts";
+import { parsePtpConfig } from "./config.ts";
+
+export async function del(ctx: CmdContext): Promise<void> {
+  const cfg = parsePtpConfig(ctx.conf);
+  const steps: TeardownStep[] = [
+    ["delete container interface", () => deleteContainerLink(ctx)],
+    ["release IP", () => ipamDel(ctx)],
+  ];
+  if (cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(ctx)]);
+  await runTeardown(steps);
+}

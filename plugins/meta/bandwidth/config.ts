@@ -1,0 +1,102 @@
+// bandwidth configuration: the four rate/burst keys (top level, else runtimeConfig.bandwidth, as the
+// reference's getBandwidth), their pairing rules and messages, and tscni's optional latencyMs. Pure.
+import { invalidConfig } from "../../../shared/cni/errors.ts";
+import type { NetConf } from "../../../shared/cni/plugin.ts";
+import { formatHashWithPrefix } from "../../../shared/firewall/hash.ts";
+import { DEFAULT_LATENCY_MS } from "./tbf.ts";
+
+/** One direction's shaping: rate in bits/s and burst in bits, both > 0. */
+export interface Shaping {
+  readonly rateBits: number;
+  readonly burstBits: number;
+}
+
+export interface BandwidthConfig {
+  readonly name: string;
+  readonly cniVersion: string;
+  /** traffic toward the container: root tbf on the host veth; undefined = not shaped */
+  readonly ingress?: Shaping;
+  /** traffic from the container: ingress redirect to the ifb, root tbf there; undefined = not shaped */
+  readonly egress?: Shaping;
+  /** tbf queue latency in milliseconds (limit = rate * latency + burst); the reference fixes 25 */
+  readonly latencyMs: number;
+}
+
+export const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurst"] as const;
+type BandwidthKey = (typeof BANDWIDTH_KEYS)[number];
+type Obj = Record<string, unknown>;
+
+/** Largest latencyMs accepted: a 10 s queue is already far beyond any sane shaping setup. */
+export const MAX_LATENCY_MS = 10_000;
+const MAX_BURST_BYTES = 0xffff_ffff;
+const IFB_NAME_LENGTH = 15;
+const IFB_PREFIX = "bwp";
+
+/** Go encoding/json field lookup: an exact key wins, else the last case-insensitive match. */
+function lookup(obj: Obj, key: string): { found: boolean; value: unknown } {
+  if (Object.hasOwn(obj, key)) return { found: true, value: obj[key] };
+  const lower = key.toLowerCase();
+  let out: { found: boolean; value: unknown } = { found: false, value: undefined };
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) out = { found: true, value: obj[k] };
+  return out;
+}
+
+/** A uint64 like Go decodes it (null = 0); negative, fractional, unsafe or non-numbers are error 7. */
+function readUint(obj: Obj, key: BandwidthKey, where: string): number {
+  const { value } = lookup(obj, key);
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw invalidConfig(
+      `failed to parse network configuration: ${where}${key}: expected a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The object the values come from: the top level if it has any of the keys, else runtimeConfig.bandwidth. */
+function bandwidthSource(conf: NetConf): { obj: Obj; where: string } | undefined {
+  if (BANDWIDTH_KEYS.some((k) => lookup(conf.raw, k).found)) return { obj: conf.raw, where: "" };
+  const rc = lookup(conf.runtimeConfig, "bandwidth").value;
+  if (rc === undefined || rc === null) return undefined;
+  if (typeof rc !== "object" || Array.isArray(rc)) {
+    throw invalidConfig("failed to parse network configuration: runtimeConfig.bandwidth must be an object");
+  }
+  return { obj: rc as Obj, where: "runtimeConfig.bandwidth." };
+}
+
+/** validateRateAndBurst, with the reference's messages. */
+function shaping(rateBits: number, burstBits: number): Shaping | undefined {
+  if (burstBits === 0 && rateBits !== 0) throw invalidConfig("if rate is set, burst must also be set");
+  if (rateBits === 0 && burstBits !== 0) throw invalidConfig("if burst is set, rate must also be set");
+  if (Math.floor(burstBits / 8) >= MAX_BURST_BYTES) throw invalidConfig("burst cannot be more than 4GB");
+  if (rateBits === 0) return undefined;
+  if (rateBits < 8) throw invalidConfig(`rate ${rateBits} bits/s is below 1 byte/s`);
+  return Object.freeze({ rateBits, burstBits });
+}
+
+function readLatency(raw: Obj): number {
+  const { value } = lookup(raw, "latencyMs");
+  if (value === undefined || value === null) return DEFAULT_LATENCY_MS;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_LATENCY_MS) {
+    throw invalidConfig(`invalid latencyMs ${JSON.stringify(value)} (must be a number > 0 and <= ${MAX_LATENCY_MS})`);
+  }
+  return value;
+}
+
+/** Validates the plugin keys of conf into a frozen config; throws CniError 7 on anything invalid. */
+export function parseConfig(conf: NetConf): BandwidthConfig {
+  const src = bandwidthSource(conf);
+  const read = (k: BandwidthKey): number => (src ? readUint(src.obj, k, src.where) : 0);
+  const ingress = shaping(read("ingressRate"), read("ingressBurst"));
+  const egress = shaping(read("egressRate"), read("egressBurst"));
+  const out: BandwidthConfig = { name: conf.name, cniVersion: conf.cniVersion, latencyMs: readLatency(conf.raw) };
+  return Object.freeze({ ...out, ...(ingress && { ingress }), ...(egress && { egress }) });
+}
+
+/** True when nothing is shaped: ADD passes prevResult through without touching the kernel. */
+export const isPassthrough = (c: BandwidthConfig): boolean => !c.ingress && !c.egress;
+
+/** The ifb's name: "bwp" + sha512(network name + container ID) in hex, cut to 15 characters. */
+export function ifbDeviceName(network: string, containerId: string): string {
+  return formatHashWithPrefix(IFB_NAME_LENGTH, IFB_PREFIX, network + containerId);
+}

@@ -1,0 +1,21 @@
+// bandwidth meta plugin: shapes a container's traffic with tbf qdiscs on its host veth (toward the
+// container) and on an ifb fed by an ingress redirect (from the container), like the reference
+// plugins/meta/bandwidth. GC and STATUS have nothing to do (absent = success).
+import type { Plugin } from "../../../shared/cni/plugin.ts";
+import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
+import { cmdAdd } from "./add.ts";
+import { cmdCheck } from "./check.ts";
+import { cmdDel } from "./del.ts";
+
+/** The reference supports version.VersionsStartingFrom("0.3.0"). */
+export const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.filter((v) => !v.startsWith("0.1.") && !v.startsWith("0.2.")));
+
+export const plugin: Plugin = {
+  type: "bandwidth",
+  supportedVersions: BANDWIDTH_VERSIONS,
+  add: (ctx) => cmdAdd(ctx),
+  del: (ctx) => cmdDel(ctx),
+  check: (ctx) => cmdCheck(ctx),
+};
+
+export default plugin;

@@ -1,0 +1,103 @@
+// The kernel objects of one attachment's shaping, each step pushing its inverse, plus the values a
+// verb computes before touching the kernel (tbf parameters per direction, the ifb's name).
+import { internalError, invalidConfig } from "../../../shared/cni/errors.ts";
+import {
+  TC_ACT_OK,
+  TC_ACT_STOLEN,
+  TC_H_INGRESS_HANDLE,
+  TCA_EGRESS_REDIR,
+  tcHandle,
+  type MirredAction,
+  type TbfParams,
+} from "../../../shared/netlink/codec/tc.ts";
+import { isNotFound } from "../../../shared/netlink/errors.ts";
+import { createIfb, deleteLink, getLinkByName, type Link } from "../../../shared/netlink/links.ts";
+import type { NetlinkConn } from "../../../shared/netlink/request.ts";
+import { addIngressQdisc, addRootTbf, addU32Filter, deleteIngressQdisc, deleteRootQdisc } from "../../../shared/netlink/tc.ts";
+import type { UndoStack } from "../../../shared/undo.ts";
+import { ifbDeviceName, type BandwidthConfig, type Shaping } from "./config.ts";
+import { TbfRangeError, tbfParams } from "./tbf.ts";
+
+/** What a verb applies or expects: tbf parameters per shaped direction and the ifb's name. */
+export interface ShapingPlan {
+  ingress?: TbfParams;
+  egress?: TbfParams;
+  ifbName: string;
+}
+
+/** The reference's u32 filter: priority 1, protocol all, classid 1:1, on the ingress qdisc. */
+export const REDIRECT_FILTER_PRIO = 1;
+export const REDIRECT_FILTER_CLASSID = tcHandle(1, 1);
+
+function tbfFor(s: Shaping, latencyMs: number, tickInUsec: number, dir: string): TbfParams {
+  try {
+    return tbfParams(s.rateBits, s.burstBits, latencyMs, tickInUsec);
+  } catch (e) {
+    if (e instanceof TbfRangeError) throw invalidConfig(`invalid ${dir} rate/burst: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Computes the plan; a rate/burst the kernel cannot represent is error 7, before any kernel change. */
+export function planShaping(cfg: BandwidthConfig, containerId: string, tickInUsec: number): ShapingPlan {
+  const plan: ShapingPlan = { ifbName: ifbDeviceName(cfg.name, containerId) };
+  if (cfg.ingress) plan.ingress = tbfFor(cfg.ingress, cfg.latencyMs, tickInUsec, "ingress");
+  if (cfg.egress) plan.egress = tbfFor(cfg.egress, cfg.latencyMs, tickInUsec, "egress");
+  return plan;
+}
+
+/**
+ * The redirect to the ifb as the reference leaves it in the kernel: vishvananda/netlink's RedirIndex
+ * compatibility path prepends a stolen redirect to the explicitly listed one (control action "pass"),
+ * so `tc filter show` lists two mirred actions; the second never runs. Mirrored for identical state.
+ */
+export function redirectActions(ifbIndex: number): MirredAction[] {
+  return [
+    { kind: "mirred", eaction: TCA_EGRESS_REDIR, ifindex: ifbIndex, action: TC_ACT_STOLEN },
+    { kind: "mirred", eaction: TCA_EGRESS_REDIR, ifindex: ifbIndex, action: TC_ACT_OK },
+  ];
+}
+
+/** Traffic toward the container: a root tbf on the host veth. */
+export function shapeIngress(host: NetlinkConn, hostVeth: Link, params: TbfParams, undo: UndoStack): void {
+  addRootTbf(host, hostVeth.ifindex, params);
+  undo.push(`delete root tbf of ${hostVeth.name}`, () => deleteRootQdisc(host, hostVeth.ifindex));
+}
+
+/** Creates the ifb (host veth's MTU, txqueuelen 0, up) and returns it as the kernel reports it. */
+function createShapingIfb(host: NetlinkConn, name: string, hostVeth: Link, undo: UndoStack): Link {
+  createIfb(host, { name, mtu: hostVeth.mtu, txqlen: 0, up: true });
+  undo.push(`delete ifb ${name}`, () => deleteLink(host, name));
+  const ifb = getLinkByName(host, name);
+  if (!ifb) throw internalError(`get ifb device: link ${name} not found after creating it`);
+  return ifb;
+}
+
+/**
+ * Traffic from the container: the ifb with its own root tbf, the ingress qdisc on the host veth and
+ * a match-all u32 filter redirecting everything to the ifb. Returns the ifb.
+ */
+export function shapeEgress(host: NetlinkConn, hostVeth: Link, plan: ShapingPlan, undo: UndoStack): Link {
+  if (!plan.egress) throw new Error("shapeEgress: no egress plan");
+  const ifb = createShapingIfb(host, plan.ifbName, hostVeth, undo);
+  addIngressQdisc(host, hostVeth.ifindex);
+  undo.push(`delete ingress qdisc of ${hostVeth.name}`, () => deleteIngressQdisc(host, hostVeth.ifindex));
+  addU32Filter(host, {
+    ifindex: hostVeth.ifindex,
+    parent: TC_H_INGRESS_HANDLE,
+    prio: REDIRECT_FILTER_PRIO,
+    classid: REDIRECT_FILTER_CLASSID,
+    actions: redirectActions(ifb.ifindex),
+  });
+  addRootTbf(host, ifb.ifindex, plan.egress); // goes away with the ifb
+  return ifb;
+}
+
+/** Deletes the ifb; a missing one is success (DEL is idempotent). */
+export function removeIfb(host: NetlinkConn, name: string): void {
+  try {
+    deleteLink(host, name);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}

@@ -1,0 +1,73 @@
+// ctnetlink (NETLINK_NETFILTER, subsystem NFNL_SUBSYS_CTNETLINK) messages for one job: find the
+// conntrack entries of one protocol and original destination port, and delete each by its tuple.
+// Pure codec (linux/netfilter/nfnetlink_conntrack.h names); the socket lives in conntrack.ts.
+import { attrBe16, attrBytes, attrU8, forEachAttr, needStruct } from "../../../shared/netlink/codec/attr.ts";
+import type { NlWriter } from "../../../shared/netlink/codec/writer.ts";
+
+export const NETLINK_NETFILTER = 12;
+export const NFNL_SUBSYS_CTNETLINK = 1;
+export const IPCTNL_MSG_CT_NEW = 0;
+export const IPCTNL_MSG_CT_GET = 1;
+export const IPCTNL_MSG_CT_DELETE = 2;
+export const NFNETLINK_V0 = 0;
+export const NFGENMSG_LEN = 4;
+
+export const CTA_TUPLE_ORIG = 1;
+export const CTA_ID = 12;
+export const CTA_ZONE = 18;
+export const CTA_TUPLE_PROTO = 2;
+export const CTA_PROTO_NUM = 1;
+export const CTA_PROTO_DST_PORT = 3;
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
+
+/** nlmsg_type of a ctnetlink message. */
+export const ctMsgType = (msg: number): number => (NFNL_SUBSYS_CTNETLINK << 8) | msg;
+
+/** struct nfgenmsg: family, version, res_id (big endian, 0). */
+export function writeNfgenmsg(w: NlWriter, family: number): void {
+  w.u8(family).u8(NFNETLINK_V0).be16(0);
+}
+
+/** One dumped entry: what we match on and the raw attributes (header included) needed to delete it. */
+export interface ConntrackEntry {
+  readonly family: number;
+  readonly protocol: number | undefined;
+  readonly dstPort: number | undefined;
+  /** CTA_TUPLE_ORIG, then CTA_ZONE and CTA_ID when present, as received. */
+  readonly identity: readonly Uint8Array[];
+}
+
+function readProto(dv: DataView, off: number, len: number): { protocol?: number; dstPort?: number } {
+  const out: { protocol?: number; dstPort?: number } = {};
+  forEachAttr(dv, off, off + len, (t, o, l) => {
+    if (t === CTA_PROTO_NUM) out.protocol = attrU8(dv, o, l);
+    else if (t === CTA_PROTO_DST_PORT) out.dstPort = attrBe16(dv, o, l);
+  });
+  return out;
+}
+
+/** Decodes an IPCTNL_MSG_CT_NEW payload (nfgenmsg + attributes) from a dump. */
+export function decodeConntrack(dv: DataView, off: number, end: number): ConntrackEntry {
+  needStruct(dv, off, end, NFGENMSG_LEN, "nfgenmsg");
+  const family = dv.getUint8(off);
+  let proto: { protocol?: number; dstPort?: number } = {};
+  const identity: Uint8Array[] = [];
+  forEachAttr(dv, off + NFGENMSG_LEN, end, (t, o, l) => {
+    if (t !== CTA_TUPLE_ORIG && t !== CTA_ZONE && t !== CTA_ID) return;
+    identity.push(attrBytes(dv, o - 4, l + 4));
+    if (t !== CTA_TUPLE_ORIG) return;
+    forEachAttr(dv, o, o + l, (tt, oo, ll) => {
+      if (tt === CTA_TUPLE_PROTO) proto = readProto(dv, oo, ll);
+    });
+  });
+  return { family, protocol: proto.protocol, dstPort: proto.dstPort, identity };
+}
+
+/** The IPCTNL_MSG_CT_DELETE body for a dumped entry: nfgenmsg + its identity attributes. */
+export function writeDeleteBody(w: NlWriter, entry: ConntrackEntry): void {
+  writeNfgenmsg(w, entry.family);
+  for (const a of entry.identity) w.raw(a).pad();
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { CniError } from "../../../../../shared/cni/errors.ts";
+import type { CmdContext, GcContext, NetConf } from "../../../../../shared/cni/plugin.ts";
+import type { Result } from "../../../../../shared/cni/types.ts";
+import { FirewallCheckError, PortConflictError, type PortForwardSetup } from "../../../../../shared/firewall/types.ts";
+import { cmdAdd } from "../../../../../plugins/meta/portmap/add.ts";
+import { cmdCheck } from "../../../../../plugins/meta/portmap/check.ts";
+import { cmdDel } from "../../../../../plugins/meta/portmap/del.ts";
+import type { PortmapDeps } from "../../../../../plugins/meta/portmap/deps.ts";
+import { cmdGc } from "../../../../../plugins/meta/portmap/gc.ts";
+
+const PREV: Result = {
+  cniVersion: "1.1.0",
+  interfaces: [{ name: "cni0" }, { name: "veth1" }, { name: "eth0", sandbox: "/run/netns/p" }],
+  ips: [{ address: "10.88.0.5/16", interface: 2 }, { address: "fd00::5/64", interface: 2 }],
+};
+
+function fakeDeps(over: Partial<PortmapDeps> = {}) {
+  const calls: string[] = [];
+  const setups: PortForwardSetup[] = [];
+  const deps: PortmapDeps = {
+    setupPortForward: (s, n) => void (setups.push(s), calls.push(`setup ${s.containerId} ${n}`)),
+    teardownPortForward: (c, n) => void calls.push(`teardown ${c} ${n}`),
+    checkPortForward: (s, n) => void calls.push(`check ${s.containerId} ${n}`),
+    gcPortForward: (n, v) => void calls.push(`gc ${n} ${[...v].join(",")}`),
+    teardownLegacyIptables: (n, c) => void calls.push(`iptables ${n} ${c}`),
+    enableLocalnet: (ip) => (calls.push(`localnet ${ip}`), "cni0"),
+    deleteUdpConntrack: (f, p) => (calls.push(`conntrack ${f.join(",")} ${[...p].join(",")}`), 0),
+    nftablesAvailable: () => true,
+    log: (l) => void calls.push(`log ${l}`),
+    ...over,
+  };
+  return { deps, calls, setups };
+}
+
+function ctx(keys: Record<string, unknown>, portMappings: unknown, prev: Result | null = PREV): CmdContext {
+  const prevResult = prev ?? undefined;
+  const raw = { cniVersion: "1.1.0", name: "net1", type: "portmap", ...keys };
+  const conf: NetConf = { cniVersion: "1.1.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw, ...(prevResult ? { prevResult } : {}) };
+  return { verb: "ADD", containerId: "ctr1", netns: "/run/netns/p", ifname: "eth0", cniArgs: [], ignoreUnknownArgs: false, path: [], conf, stdin: new Uint8Array(), env: {} };
+}
+
+const TCP = [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }];
+
+async function rejects(p: Promise<unknown> | (() => unknown)): Promise<CniError> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    expect(e).toBeInstanceOf(CniError);
+    return e as CniError;
+  }
+  throw new Error("expected a CniError");
+}
+
+describe("portmap verbs", () => {
+  it("add: no mappings -> prevResult returned, no firewall call at all", async () => {
+    const f = fakeDeps();
+    expect(await cmdAdd(ctx({}, undefined), f.deps)).toBe(PREV);
+    expect(await cmdAdd(ctx({}, []), f.deps)).toBe(PREV);
+    expect(f.calls).toEqual([]);
+  });
+
+  it("add: mappings -> one setup with both container IPs, localnet on the v4 IP, prevResult unchanged", async () => {
+    const f = fakeDeps();
+    const out = await cmdAdd(ctx({}, [...TCP, { hostPort: 5353, containerPort: 53, protocol: "udp" }]), f.deps);
+    expect(out).toBe(PREV);
+    expect(f.setups[0]).toMatchObject({ containerId: "ctr1", containerIPs: ["10.88.0.5", "fd00::5"], snat: true, masqAll: false });
+    expect(f.calls).toEqual(["setup ctr1 net1", "localnet 10.88.0.5", "conntrack 4,6 5353"]);
+  });
+
+  it("add: snat false -> no route_localnet; tcp only -> no conntrack flush", async () => {
+    const f = fakeDeps();
+    await cmdAdd(ctx({ snat: false }, TCP), f.deps);
+    expect(f.calls).toEqual(["setup ctr1 net1"]);
+  });
+
+  it("add: no prevResult -> error 7 'must be called as chained plugin', nothing touched", async () => {
+    const f = fakeDeps();
+    expect((await rejects(cmdAdd(ctx({}, TCP, null), f.deps))).msg).toBe("must be called as chained plugin");
+    expect(f.calls).toEqual([]);
+  });
+
+  it.each([
+    ["unknown protocol", { hostPort: 1, containerPort: 1, protocol: "gre" }],
+    ["port 0", { hostPort: 0, containerPort: 1 }],
+    ["port 70000", { hostPort: 70000, containerPort: 1 }],
+    ["negative", { hostPort: -5, containerPort: 1 }],
+  ])("add: %s -> error 7 before any firewall call", async (_n, m) => {
+    const f = fakeDeps();
+    expect((await rejects(cmdAdd(ctx({}, [m]), f.deps))).code).toBe(7);
+    expect(f.calls).toEqual([]);
+  });
+
+  it("add: markMasqBit 40 -> error 7, nothing touched", async () => {
+    const f = fakeDeps();
+    expect((await rejects(cmdAdd(ctx({ markMasqBit: 40 }, TCP), f.deps))).code).toBe(7);
+    expect(f.calls).toEqual([]);
+  });
+
+  it("add: hostIP of a family the container lacks -> error 7, nothing touched", async () => {
+    const f = fakeDeps();
+    const v4only: Result = { cniVersion: "1.1.0", ips: [{ address: "10.88.0.5/16" }] };
+    const e = await rejects(cmdAdd(ctx({}, [{ hostPort: 80, containerPort: 80, hostIP: "fd00::1" }], v4only), f.deps));
+    expect(e.code).toBe(7);
+    expect(f.calls).toEqual([]);
+  });
+
+  it("add: host port held by another container -> error 100 naming it", async () => {
+    const conflict = new PortConflictError([{ family: "ip", protocol: "tcp", hostPort: 8080, hostIP: undefined, ownerContainerId: "other" }]);
+    const f = fakeDeps({ setupPortForward: () => { throw conflict; } });
+    const e = await rejects(cmdAdd(ctx({}, TCP), f.deps));
+    expect(e.code).toBe(100);
+    expect(e.msg).toContain("container other");
+    expect(f.calls).toEqual([]);
+  });
+
+  it("add: route_localnet fails after the nft transaction -> forwards removed again, error", async () => {
+    const f = fakeDeps({ enableLocalnet: () => { throw new Error("EACCES"); } });
+    await expect(cmdAdd(ctx({}, TCP), f.deps)).rejects.toThrow(/unable to enable route_localnet: EACCES/);
+    expect(f.calls).toEqual(["setup ctr1 net1", "teardown ctr1 net1"]);
+  });
+
+  it("add: conntrack flush fails -> logged only, ADD succeeds", async () => {
+    const f = fakeDeps({ deleteUdpConntrack: () => { throw new Error("EPERM"); } });
+    await cmdAdd(ctx({}, [{ hostPort: 53, containerPort: 53, protocol: "udp" }]), f.deps);
+    expect(f.calls.at(-1)).toMatch(/^log failed to delete stale UDP conntrack entries: EPERM/);
+  });
+
+  it("del: mappings -> nft teardown and the reference's iptables chains, by container and network", () => {
+    const f = fakeDeps();
+    cmdDel(ctx({}, [{ hostPort: 0 }], null), f.deps);
+    expect(f.calls).toEqual(["teardown ctr1 net1", "iptables net1 ctr1"]);
+  });
+
+  it("del: no mappings -> no firewall call", () => {
+    const f = fakeDeps();
+    cmdDel(ctx({}, undefined), f.deps);
+    expect(f.calls).toEqual([]);
+  });
+
+  it("del: nft teardown fails -> iptables cleanup still runs, error reported", () => {
+    const f = fakeDeps({ teardownPortForward: () => { throw new Error("nft: EBUSY"); } });
+    expect(() => cmdDel(ctx({}, TCP), f.deps)).toThrow(/EBUSY/);
+    expect(f.calls).toEqual(["iptables net1 ctr1"]);
+  });
+
+  it("check: missing element -> the firewall's error surfaces; no prevResult -> error", async () => {
+    const f = fakeDeps({ checkPortForward: () => { throw new FirewallCheckError("port forward tcp . 8080 missing"); } });
+    expect(() => cmdCheck(ctx({}, TCP), f.deps)).toThrow(/tcp . 8080 missing/);
+    expect((await rejects(() => cmdCheck(ctx({}, TCP, null), fakeDeps().deps))).msg).toBe("Required prevResult missing");
+  });
+
+  it("gc: valid attachments -> gc of this network keeping their container IDs", () => {
+    const f = fakeDeps();
+    const g: GcContext = { verb: "GC", path: [], conf: ctx({}, undefined).conf, validAttachments: [{ containerID: "a", ifname: "eth0" }, { containerID: "b", ifname: "eth0" }], stdin: new Uint8Array(), env: {} };
+    cmdGc(g, f.deps);
+    expect(f.calls).toEqual(["gc net1 a,b"]);
+  });
+});
