@@ -34,6 +34,7 @@ const PURE = [
   /^shared\/config\//,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
+  /^plugins\/ipam\/dhcp\/wire\//,
   /^shared\/firewall\/(hash|nft-text|validate|masquerade-rules|portmap-rules|iptables-legacy)\.ts$/,
 ];
 
