@@ -68,7 +68,8 @@ function bandwidthSource(conf: NetConf): { obj: Obj; where: string } | undefined
 function shaping(rateBits: number, burstBits: number): Shaping | undefined {
   if (burstBits === 0 && rateBits !== 0) throw invalidConfig("if rate is set, burst must also be set");
   if (rateBits === 0 && burstBits !== 0) throw invalidConfig("if burst is set, rate must also be set");
-  if (Math.floor(burstBits / 8) >= MAX_BURST_BYTES) throw invalidConfig("burst cannot be more than 4GB");
+  // the reference refuses burst/8 >= 2^32-1; older CRI-O releases send exactly 8 * (2^32-1) bits
+  if (Math.floor(burstBits / 8) > MAX_BURST_BYTES) throw invalidConfig("burst cannot be more than 4GB");
   if (rateBits === 0) return undefined;
   if (rateBits < 8) throw invalidConfig(`rate ${rateBits} bits/s is below 1 byte/s`);
   return Object.freeze({ rateBits, burstBits });

@@ -65,7 +65,7 @@ describe("parseConfig", () => {
     [{ ingressRate: 1.5, ingressBurst: 100 }, "ingressRate"],
     [{ ingressRate: 2 ** 60, ingressBurst: 100 }, "ingressRate"],
     [{ ingressRate: [1], ingressBurst: 100 }, "ingressRate"],
-    [{ ingressRate: 1000, ingressBurst: 8 * 0xffff_ffff }, "burst cannot be more than 4GB"],
+    [{ ingressRate: 1000, ingressBurst: 8 * 0x1_0000_0000 }, "burst cannot be more than 4GB"],
     [{ ingressRate: 7, ingressBurst: 100 }, "below 1 byte/s"],
     [{ ingressRate: 1000, ingressBurst: 100, latencyMs: 0 }, "latencyMs"],
     [{ ingressRate: 1000, ingressBurst: 100, latencyMs: -3 }, "latencyMs"],
@@ -73,6 +73,16 @@ describe("parseConfig", () => {
     [{ ingressRate: 1000, ingressBurst: 100, latencyMs: 10_001 }, "latencyMs"],
   ])("parseConfig: %j -> error 7 naming %s", (keys, fragment) => {
     expect(code7(() => parseConfig(conf(keys)))).toContain(fragment);
+  });
+
+  it.each([
+    ["containerd CRI (annotations)", 0xffff_ffff],
+    ["CRI-O", 8 * 0xffff_ffff - 1],
+    ["older CRI-O", 8 * 0xffff_ffff],
+  ])("parseConfig: burst a runtime sends (%s, %d bits) -> accepted", (_who, burst) => {
+    const cfg = parseConfig(conf({}, { bandwidth: { IngressRate: 1_000_000, IngressBurst: burst, EgressRate: 10_000_000, EgressBurst: burst } }));
+    expect(cfg.ingress).toEqual({ rateBits: 1_000_000, burstBits: burst });
+    expect(cfg.egress).toEqual({ rateBits: 10_000_000, burstBits: burst });
   });
 
   it("parseConfig: runtimeConfig.bandwidth rate without burst -> error 7", () => {

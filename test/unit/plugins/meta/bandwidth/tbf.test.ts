@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bufferTicks,
+  clampedBufferTicks,
   DEFAULT_LATENCY_MS,
   latencyInUsec,
   limitBytes,
@@ -41,18 +42,44 @@ describe("tbfParams", () => {
     expect(() => tbfParams(7, 800, 25, TICK)).toThrow(TbfRangeError);
   });
 
-  it("tbfParams: burst time beyond 2^32 us -> TbfRangeError instead of wrapping", () => {
-    // 1 B/s, 5000 B: 5e9 us does not fit the reference's uint32
-    expect(() => tbfParams(8, 40_000, 25, TICK)).toThrow(TbfRangeError);
+  it("tbfParams: burst time beyond 2^32 us -> buffer saturates at 2^32-1 (Go on arm64; amd64 wraps)", () => {
+    // 1 B/s, 5000 B: 5e9 us does not fit a uint32
+    expect(tbfParams(8, 40_000, 25, TICK).buffer).toBe(0xffff_ffff);
   });
 
-  it("tbfParams: buffer ticks beyond 2^32 -> TbfRangeError", () => {
+  it("tbfParams: buffer ticks beyond 2^32 -> saturates at 2^32-1", () => {
     // 1 B/s, 500 B: 5e8 us fits, 7.8e9 ticks do not
-    expect(() => tbfParams(8, 4_000, 25, TICK)).toThrow(TbfRangeError);
+    expect(tbfParams(8, 4_000, 25, TICK).buffer).toBe(0xffff_ffff);
   });
 
-  it("limitBytes: queue plus burst beyond 2^32 -> TbfRangeError", () => {
-    expect(() => limitBytes(0x1_0000_0000 * 40, 25_000, 0xffff_fffe)).toThrow(TbfRangeError);
+  it.each([
+    // containerd's CRI burst for the Kubernetes annotations: 4294967295 bits = 536870911 B
+    { rate: 1_000_000, burst: 0xffff_ffff, limit: 3_125 + 536_870_911 },
+    { rate: 10_000_000, burst: 0xffff_ffff, limit: 31_250 + 536_870_911 },
+    // CRI-O's 8 * (2^32-1) - 1 bits = 4294967294 B: queue + burst saturates instead of wrapping
+    { rate: 1_000_000, burst: 8 * 0xffff_ffff - 1, limit: 0xffff_ffff },
+  ])("tbfParams: rate $rate, runtime burst $burst -> buffer and limit saturate", ({ rate, burst, limit }) => {
+    const p = tbfParams(rate, burst, DEFAULT_LATENCY_MS, TICK);
+    expect(p).toEqual({ rate: rate / 8, buffer: 0xffff_ffff, limit });
+  });
+
+  it("tbfParams: 4 GB/s with older CRI-O's 8 * (2^32-1) bits -> 1 s buffer, limit saturates", () => {
+    expect(tbfParams(8 * 0xffff_ffff, 8 * 0xffff_ffff, DEFAULT_LATENCY_MS, TICK)).toEqual({ rate: 0xffff_ffff, buffer: 15_625_000, limit: 0xffff_ffff });
+  });
+
+  it("limitBytes: queue plus burst beyond 2^32 -> 2^32-1 (Go wraps the u32 sum)", () => {
+    expect(limitBytes(0x1_0000_0000 * 40, 25_000, 0xffff_fffe)).toBe(0xffff_ffff);
+  });
+});
+
+describe("clampedBufferTicks", () => {
+  it.each([
+    [156_250, 156_250],
+    [0x3ff_ffff, 0x3ff_ffff], // 2^26 - 1 ticks: 2^32 - 64 ns, kept
+    [0x400_0000, 0x3ff_ffff], // 2^26 ticks: 2^32 ns, clamped to 2^32 - 1 ns
+    [0xffff_ffff, 0x3ff_ffff],
+  ])("clampedBufferTicks(%d) -> %d", (ticks, want) => {
+    expect(clampedBufferTicks(ticks)).toBe(want);
   });
 });
 

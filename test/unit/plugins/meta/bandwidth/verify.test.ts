@@ -18,6 +18,12 @@ describe("tbfMismatch", () => {
       expect(tbfMismatch("veth1", tbf(over), want)).toContain(`tbf ${field} of veth1 does not match`);
     },
   );
+  it("tbfMismatch: saturated buffer planned, kernel reports it or an older kernel's clamp -> undefined", () => {
+    const big = { ...want, buffer: 0xffff_ffff };
+    expect(tbfMismatch("veth1", tbf({ buffer: 0xffff_ffff }), big)).toBeUndefined();
+    expect(tbfMismatch("veth1", tbf({ buffer: 0x3ff_ffff }), big)).toBeUndefined();
+    expect(tbfMismatch("veth1", tbf({ buffer: 0x3ff_fffe }), big)).toContain("buffer");
+  });
   it("tbfMismatch: root qdisc is noqueue -> not tbf", () => {
     expect(tbfMismatch("veth1", { ifindex: 2, handle: 0, parent: TC_H_ROOT, kind: "noqueue" }, want)).toContain("noqueue, not tbf");
   });
