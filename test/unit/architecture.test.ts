@@ -29,9 +29,9 @@ const importsOf = (text: string): string[] => [...text.matchAll(/^\s*(?:import|e
 const PURE = [
   /^shared\/netlink\/codec\//,
   /^shared\/netlink\/nf\/codec\//,
-  /^shared\/cni\/(args|config|env|errors|json|plugin|skel|types|version)\.ts$/,
+  /^shared\/cni\/(args|config|env|errors|json|plugin|reader|skel|types|version)\.ts$/,
   /^shared\/ip\//,
-  /^shared\/config\//,
+  /^plugins\/main\/pod\/masq-backend\.ts$/,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
   /^plugins\/ipam\/dhcp\/wire\//,

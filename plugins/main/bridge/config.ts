@@ -2,8 +2,8 @@
 // kernel change. Pure: no I/O.
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
-import { optArray, optBool, optInt, optObject, optString, parseMac, validIfName, type Raw } from "../../../shared/config/fields.ts";
-import { parseMasqBackend, type MasqBackend } from "../../../shared/config/masq.ts";
+import { ConfigReader, parseMac, validIfName, type JsonValue } from "../../../shared/cni/reader.ts";
+import { readMasqBackend, type MasqBackend } from "../pod/masq-backend.ts";
 
 export interface BridgeConfig {
   bridge: string;
@@ -34,85 +34,78 @@ export interface BridgeConfig {
 export const DEFAULT_BRIDGE = "cni0";
 
 export function parseBridgeConfig(conf: NetConf, cniArgs: ReadonlyArray<readonly [string, string]>): Readonly<BridgeConfig> {
-  const raw = conf.raw;
-  const isDefaultGateway = optBool(raw, "isDefaultGateway");
+  const r = ConfigReader.of(conf.raw);
+  const isDefaultGateway = r.bool("isDefaultGateway");
   const cfg: BridgeConfig = {
-    bridge: parseBridgeName(raw),
-    isGateway: optBool(raw, "isGateway") || isDefaultGateway,
+    bridge: parseBridgeName(r),
+    isGateway: r.bool("isGateway") || isDefaultGateway,
     isDefaultGateway,
-    forceAddress: optBool(raw, "forceAddress"),
-    ipMasq: optBool(raw, "ipMasq"),
-    ipMasqBackend: parseMasqBackend(raw),
-    mtu: optInt(raw, "mtu", 0, 0, 65535),
-    hairpinMode: optBool(raw, "hairpinMode"),
-    promiscMode: optBool(raw, "promiscMode"),
-    vlan: parseVlan(raw),
-    vlanTrunk: parseVlanTrunk(optArray(raw, "vlanTrunk")),
-    preserveDefaultVlan: optBool(raw, "preserveDefaultVlan"),
-    macspoofchk: optBool(raw, "macspoofchk"),
-    enabledad: optBool(raw, "enabledad"),
-    disableContainerInterface: optBool(raw, "disableContainerInterface"),
-    portIsolation: optBool(raw, "portIsolation"),
+    forceAddress: r.bool("forceAddress"),
+    ipMasq: r.bool("ipMasq"),
+    ipMasqBackend: readMasqBackend(r),
+    mtu: r.int("mtu", 0, { min: 0, max: 65535 }),
+    hairpinMode: r.bool("hairpinMode"),
+    promiscMode: r.bool("promiscMode"),
+    vlan: parseVlan(r),
+    vlanTrunk: parseVlanTrunk(r.arr("vlanTrunk")),
+    preserveDefaultVlan: r.bool("preserveDefaultVlan"),
+    macspoofchk: r.bool("macspoofchk"),
+    enabledad: r.bool("enabledad"),
+    disableContainerInterface: r.bool("disableContainerInterface"),
+    portIsolation: r.bool("portIsolation"),
     hasIpam: Boolean(conf.ipam?.type),
-    mac: requestedMac(conf, cniArgs),
+    mac: requestedMac(r, cniArgs),
   };
   validateCombination(cfg);
   return Object.freeze(cfg);
 }
 
-function parseBridgeName(raw: Raw): string {
-  const name = optString(raw, "bridge", DEFAULT_BRIDGE) || DEFAULT_BRIDGE;
-  if (!validIfName(name)) throw invalidConfig(`invalid bridge name ${JSON.stringify(name)}`);
+function parseBridgeName(r: ConfigReader): string {
+  const name = r.str("bridge") || DEFAULT_BRIDGE;
+  if (!validIfName(name)) r.fail("bridge", `invalid bridge name ${JSON.stringify(name)}`);
   return name;
 }
 
-function parseVlan(raw: Raw): number {
-  const v = raw.vlan;
-  if (v === undefined || v === null) return 0;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw invalidConfig(`failed to load netconf: vlan: expected an integer`);
-  if (v < 0 || v > 4094) throw invalidConfig(`invalid VLAN ID ${v} (must be between 0 and 4094)`);
+function parseVlan(r: ConfigReader): number {
+  const v = r.int("vlan", 0);
+  if (v < 0 || v > 4094) r.fail("vlan", `invalid VLAN ID ${v} (must be between 0 and 4094)`);
   return v;
 }
 
-function trunkId(item: Raw, key: string, what: string): number | undefined {
-  const v = item[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > 4094) {
-    throw invalidConfig(`incorrect trunk ${what} parameter`);
-  }
+function trunkId(t: ConfigReader, key: string): number | undefined {
+  const v = t.optInt(key);
+  if (v !== undefined && (v <= 0 || v > 4094)) t.fail(key, `incorrect trunk ${key} parameter`);
   return v;
 }
 
-function parseVlanTrunk(items: unknown[] | undefined): number[] {
-  if (!items) return [];
+function parseVlanTrunk(items: JsonValue[] | undefined): number[] {
   const ids = new Set<number>();
-  for (const item of items) {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) throw invalidConfig("vlanTrunk: expected objects");
-    const t = item as Raw;
-    const min = trunkId(t, "minID", "minID");
-    const max = trunkId(t, "maxID", "maxID");
+  for (const item of items ?? []) {
+    const t = item.obj();
+    const min = trunkId(t, "minID");
+    const max = trunkId(t, "maxID");
     if (min === undefined && max !== undefined) {
-      throw invalidConfig("minID and maxID should be configured simultaneously, minID is missing");
+      t.fail("", "minID and maxID should be configured simultaneously, minID is missing");
     }
     if (min !== undefined && max === undefined) {
-      throw invalidConfig("minID and maxID should be configured simultaneously, maxID is missing");
+      t.fail("", "minID and maxID should be configured simultaneously, maxID is missing");
     }
     if (min !== undefined && max !== undefined) {
-      if (max < min) throw invalidConfig("minID is greater than maxID in trunk parameter");
+      if (max < min) t.fail("", "minID is greater than maxID in trunk parameter");
       for (let v = min; v <= max; v++) ids.add(v);
     }
-    const id = trunkId(t, "id", "id");
+    const id = trunkId(t, "id");
     if (id !== undefined) ids.add(id);
   }
   return [...ids].sort((a, b) => a - b);
 }
 
-function requestedMac(conf: NetConf, cniArgs: ReadonlyArray<readonly [string, string]>): string {
+/** CNI_ARGS MAC, then args.cni.mac, then runtimeConfig.mac (later sources win when non-empty). */
+function requestedMac(r: ConfigReader, cniArgs: ReadonlyArray<readonly [string, string]>): string {
   let mac = "";
   for (const [k, v] of cniArgs) if (k === "MAC" && v) mac = v;
-  const cni = optObject(conf.args, "cni");
-  if (cni) mac = optString(cni, "mac") || mac;
-  mac = optString(conf.runtimeConfig, "mac") || mac;
+  mac = r.child("args")?.child("cni")?.str("mac") || mac;
+  mac = r.child("runtimeConfig")?.str("mac") || mac;
   return mac ? parseMac(mac, "the requested container MAC") : "";
 }
 

@@ -2,8 +2,8 @@
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
 import type { DNS } from "../../../shared/cni/types.ts";
-import { optBool, optInt } from "../../../shared/config/fields.ts";
-import { parseMasqBackend, type MasqBackend } from "../../../shared/config/masq.ts";
+import { ConfigReader } from "../../../shared/cni/reader.ts";
+import { readMasqBackend, type MasqBackend } from "../pod/masq-backend.ts";
 
 export interface PtpConfig {
   ipMasq: boolean;
@@ -16,11 +16,12 @@ export interface PtpConfig {
 
 export function parsePtpConfig(conf: NetConf): Readonly<PtpConfig> {
   if (!conf.ipam?.type) throw invalidConfig("ptp requires an IPAM configuration (ipam.type)");
+  const r = ConfigReader.of(conf.raw);
   return Object.freeze({
-    ipMasq: optBool(conf.raw, "ipMasq"),
-    ipMasqBackend: parseMasqBackend(conf.raw),
-    mtu: optInt(conf.raw, "mtu", 0, 0, 65535),
-    dns: dnsConfSet(conf.raw) ? Object.freeze({ ...conf.dns }) : undefined,
+    ipMasq: r.bool("ipMasq"),
+    ipMasqBackend: readMasqBackend(r),
+    mtu: r.int("mtu", 0, { min: 0, max: 65535 }),
+    dns: dnsConfSet(r) ? Object.freeze({ ...conf.dns }) : undefined,
   });
 }
 
@@ -29,10 +30,9 @@ export function parsePtpConfig(conf: NetConf): Readonly<PtpConfig> {
  * one (Go decodes [] to a non-nil slice), or a non-empty domain; `"dns": {}` keeps what IPAM returned
  * (e.g. host-local's resolvConf). Read from the raw config: the parsed DNS drops empty lists.
  */
-function dnsConfSet(raw: Record<string, unknown>): boolean {
-  const dns = raw.dns;
-  if (typeof dns !== "object" || dns === null || Array.isArray(dns)) return false;
-  const d = dns as Record<string, unknown>;
-  const listSet = ["nameservers", "search", "options"].some((k) => d[k] !== undefined && d[k] !== null);
-  return listSet || (typeof d.domain === "string" && d.domain !== "");
+function dnsConfSet(r: ConfigReader): boolean {
+  const dns = r.child("dns");
+  if (!dns) return false;
+  const listSet = ["nameservers", "search", "options"].some((k) => dns.arr(k) !== undefined);
+  return listSet || dns.str("domain") !== "";
 }

@@ -38,6 +38,20 @@ describe("parseBridgeConfig", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("parse: keys matched like Go's encoding/json (any case, last key wins)", () => {
+    expect(parse({ IsGateway: true, MTU: 1400, HairpinMode: true, Bridge: "br9" })).toMatchObject({
+      isGateway: true,
+      mtu: 1400,
+      hairpinMode: true,
+      bridge: "br9",
+    });
+    expect(parse({ ISGATEWAY: true }).isGateway).toBe(true);
+    expect(parse({ isGateway: true, IsGateway: false }).isGateway).toBe(false);
+    expect(parse({ IsGateway: false, isGateway: true }).isGateway).toBe(true);
+    expect(parse({ runtimeConfig: { MAC: "02:00:00:00:00:0B" } }).mac).toBe("02:00:00:00:00:0b");
+    expect(code7(() => parse({ VlanTrunk: [{ ID: 5000 }] }))).toMatch(/^vlanTrunk\[0\]\.id: incorrect trunk id/);
+  });
+
   it("parse: isDefaultGateway -> implies isGateway", () => {
     expect(parse({ isDefaultGateway: true })).toMatchObject({ isGateway: true, isDefaultGateway: true });
   });
