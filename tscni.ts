@@ -4,6 +4,7 @@
 import { readSync, statSync, writeSync } from "node:fs";
 import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
+import { FatalError, internalError } from "./shared/cni/errors.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
 import { runExitHooks } from "./shared/sys/exit-hooks.ts";
 import { PLUGIN_LOADERS, PLUGIN_NAMES, notImplemented } from "./plugins/registry.ts";
@@ -97,7 +98,8 @@ main().then(
     process.exit(code);
   },
   (e) => {
-    write(1, JSON.stringify({ cniVersion: "1.1.0", code: 999, msg: String(e instanceof Error ? e.message : e) }) + "\n");
+    // a FatalError was printed by skel already; stop without running anything else (no exit hooks)
+    if (!(e instanceof FatalError)) write(1, JSON.stringify(internalError(String(e instanceof Error ? e.message : e)).toJSON("1.1.0")) + "\n");
     process.exit(1);
   },
 );

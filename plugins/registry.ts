@@ -1,7 +1,7 @@
 // Plugin types this executable answers to. Loaders are dynamic imports so that, e.g., loopback never
 // evaluates the bridge or nftables modules.
 import type { Plugin } from "../shared/cni/plugin.ts";
-import { CniError, ErrorCode } from "../shared/cni/errors.ts";
+import { internalError } from "../shared/cni/errors.ts";
 import { SUPPORTED_VERSIONS } from "../shared/cni/version.ts";
 
 export type PluginLoader = () => Promise<Plugin>;
@@ -20,7 +20,7 @@ export const PLUGIN_NAMES: readonly string[] = Object.keys(PLUGIN_LOADERS);
 
 export function notImplemented(type: string): Plugin {
   const fail = (): never => {
-    throw new CniError(ErrorCode.Internal, `plugin type "${type}" is not implemented by tscni`);
+    throw internalError(`plugin type "${type}" is not implemented by tscni`);
   };
   return { type, supportedVersions: SUPPORTED_VERSIONS, add: fail, del: fail, check: fail, gc: fail, status: fail };
 }

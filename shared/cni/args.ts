@@ -1,13 +1,13 @@
 // CNI_ARGS: "K=V;K=V" (deprecated in favour of args.cni.*, still sent by Kubernetes runtimes).
 // Errors copy the reference's types.LoadArgs: untyped there, so code 999 with its "ARGS: ..." text.
 // Pure.
-import { CniError, ErrorCode } from "./errors.ts";
+import { type CniError, internalError } from "./errors.ts";
 import { goQuote, goQuoteList } from "./json.ts";
 
 export type ArgPair = readonly [key: string, value: string];
 
 function argsError(msg: string): CniError {
-  return new CniError(ErrorCode.Internal, msg);
+  return internalError(msg);
 }
 
 /** Splits CNI_ARGS into ordered pairs; every pair must be exactly "K=V" ("" means no pairs). */

@@ -5,7 +5,7 @@
 // results, errors and locking are identical and one exec is saved.
 // Impure (stat, spawn). Call it from the host netns only: never spawn inside a container namespace.
 import { statSync, writeSync } from "node:fs";
-import { CniError, ErrorCode } from "./errors.ts";
+import { fromErrorObject, internalError, type CniError } from "./errors.ts";
 import { goQuote, isObject, parseJsonBytes } from "./json.ts";
 import type { Plugin, Verb } from "./plugin.ts";
 import { runPlugin } from "./skel.ts";
@@ -25,6 +25,8 @@ export type PluginLoader = () => Promise<Plugin>;
 /** What one run of a delegated plugin produced. */
 export interface PluginOutput {
   exitCode: number;
+  /** the signal that killed it (e.g. "SIGKILL"); exitCode is then meaningless */
+  signal?: string;
   stdout: Uint8Array;
   stderr: Uint8Array;
 }
@@ -96,14 +98,14 @@ async function delegate(type: string, verb: Verb, ctx: DelegateContext, deps: De
 
 /** The reference's invoke.FindInPath, with its messages. */
 export function findInPath(type: string, dirs: readonly string[], deps: Pick<DelegateDeps, "fileIdentity">): string {
-  if (type === "") throw new CniError(ErrorCode.Internal, "no plugin name provided");
-  if (type.includes("/")) throw new CniError(ErrorCode.Internal, `invalid plugin name: ${type}`);
-  if (dirs.length === 0) throw new CniError(ErrorCode.Internal, "no paths provided");
+  if (type === "") throw internalError("no plugin name provided");
+  if (type.includes("/")) throw internalError(`invalid plugin name: ${type}`);
+  if (dirs.length === 0) throw internalError("no paths provided");
   for (const dir of dirs) {
     const full = `${dir.replace(/\/+$/, "")}/${type}`;
     if (deps.fileIdentity(full) !== undefined) return full;
   }
-  throw new CniError(ErrorCode.Internal, `failed to find plugin ${goQuote(type)} in path [${dirs.join(" ")}]`);
+  throw internalError(`failed to find plugin ${goQuote(type)} in path [${dirs.join(" ")}]`);
 }
 
 /** The caller's environment with CNI_COMMAND replaced (undefined values dropped). */
@@ -135,29 +137,37 @@ async function runInProcess(loader: PluginLoader, env: Record<string, string>, s
   return { exitCode, stdout: enc.encode(stdout), stderr: enc.encode(stderr) };
 }
 
-/** The reference's pluginErr: the delegate's error object, else a message built from its output. */
+/**
+ * The reference's pluginErr: the delegate's error object, else a message built from its output. Never
+ * an empty msg: a silent or killed delegate is named by its exit status or signal (in msg, or in
+ * details beside the reference's stderr message), and an error object without msg gets one.
+ */
 export function pluginError(out: PluginOutput): CniError {
   const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  const status = exitStatus(out);
   if (stdout.trim() === "") {
-    const stderr = new TextDecoder().decode(out.stderr);
-    if (stderr === "") return new CniError(ErrorCode.Internal, `netplugin failed with no error message: exit status ${out.exitCode}`);
-    return new CniError(ErrorCode.Internal, `netplugin failed: ${goQuote(stderr)}`);
+    if (stderr === "") return internalError(`netplugin failed with no error message: ${status}`);
+    return internalError(`netplugin failed: ${goQuote(stderr)}`, status);
   }
   try {
-    return errorFromObject(parseJsonBytes(out.stdout, "plugin error"));
+    const v = parseJsonBytes(out.stdout, "plugin error");
+    if (!isObject(v)) throw new Error("not a JSON object");
+    const said = stderr === "" ? "" : `: ${goQuote(stderr)}`;
+    const fallback = `netplugin failed with code ${String(v.code ?? "none")} and no error message: ${status}${said}`;
+    return fromErrorObject(v.code, stringOf(v.msg), stringOf(v.details), fallback);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return new CniError(ErrorCode.Internal, `netplugin failed but error parsing its diagnostic message ${goQuote(stdout)}: ${why}`);
+    return internalError(`netplugin failed but error parsing its diagnostic message ${goQuote(stdout)}: ${why}`, status);
   }
 }
 
-function errorFromObject(v: unknown): CniError {
-  if (!isObject(v)) throw new Error("not a JSON object");
-  const code = typeof v.code === "number" && Number.isInteger(v.code) ? v.code : ErrorCode.Internal;
-  const msg = typeof v.msg === "string" ? v.msg : "";
-  const details = typeof v.details === "string" ? v.details : "";
-  return new CniError(code, msg, details);
+/** As Go's exec.ExitError prints it: "exit status 2", or "signal: SIGKILL" for a killed plugin. */
+function exitStatus(out: PluginOutput): string {
+  return out.signal ? `signal: ${out.signal}` : `exit status ${out.exitCode}`;
 }
+
+const stringOf = (v: unknown): string => (typeof v === "string" ? v : "");
 
 // ---------------------------------------------------------------------------------------------
 // Real side effects
@@ -181,7 +191,8 @@ function execPlugin(path: string, env: Record<string, string>, stdin: Uint8Array
   for (let attempt = 1; ; attempt++) {
     try {
       const p = Bun.spawnSync({ cmd: [path], env, stdin, stdout: "pipe", stderr: "pipe" });
-      return { exitCode: p.exitCode ?? 1, stdout: p.stdout, stderr: p.stderr };
+      const signal = p.signalCode == null ? undefined : String(p.signalCode);
+      return { exitCode: p.exitCode ?? 1, signal, stdout: p.stdout, stderr: p.stderr };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ETXTBSY" || attempt >= ETXTBSY_RETRIES) throw e;
       Bun.sleepSync(1000);

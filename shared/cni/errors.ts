@@ -1,5 +1,8 @@
-// CNI error codes (spec 1.1 "Error" section) and the one error type skel knows how to print.
-// Lower layers throw their own error classes; skel maps them (see toCniError in skel.ts).
+// CNI error codes (spec 1.1 "Error" section), the one error type skel prints, and the typed list
+// that teardown and rollback collect. Every CniError is built here, through a named factory: no other
+// module turns a number into an error code (test/unit/shared/cni/errors.test.ts keeps it so).
+// Lower layers throw their own error classes, optionally carrying `cniCode = ErrorCode.X`;
+// skel maps them (toCniError in skel.ts) and decides the code of a list (codePrecedence).
 
 export const ErrorCode = {
   IncompatibleVersion: 1,
@@ -16,7 +19,18 @@ export const ErrorCode = {
   Internal: 999,
 } as const;
 
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode] | number;
+/** Plugin-specific codes (100 and up), one per plugin error a runtime may act on. */
+export const PluginErrorCode = {
+  /** portmap: a requested host port is already forwarded to another container */
+  PortmapHostPortInUse: 100,
+} as const;
+
+type Codes<T> = T[keyof T];
+/** A spec or plugin-specific code, or one a delegated plugin reported (any number it printed). */
+export type ErrorCodeValue = Codes<typeof ErrorCode> | Codes<typeof PluginErrorCode> | DelegatedCode;
+declare const delegated: unique symbol;
+/** A code read from a delegated plugin's error object: only fromErrorObject makes one. */
+export type DelegatedCode = number & { readonly [delegated]: true };
 
 /** An error printed to stdout as `{cniVersion, code, msg, details}` with a non-zero exit. */
 export class CniError extends Error {
@@ -27,6 +41,11 @@ export class CniError extends Error {
   ) {
     super(details ? `${msg}: ${details}` : msg);
     this.name = "CniError";
+  }
+
+  /** The same code with another text (e.g. a list's combined message). */
+  withText(msg: string, details = ""): CniError {
+    return new CniError(this.code, msg, details);
   }
 
   toJSON(cniVersion: string): Record<string, unknown> {
@@ -47,4 +66,81 @@ export const decodingFailure = (msg: string, details = "") => new CniError(Error
 export const invalidConfig = (msg: string, details = "") => new CniError(ErrorCode.InvalidConfig, msg, details);
 export const invalidNetns = (msg: string, details = "") => new CniError(ErrorCode.InvalidNetns, msg, details);
 export const tryAgainLater = (msg: string, details = "") => new CniError(ErrorCode.TryAgainLater, msg, details);
+export const pluginNotAvailable = (msg: string, details = "") =>
+  new CniError(ErrorCode.PluginNotAvailable, msg, details);
 export const internalError = (msg: string, details = "") => new CniError(ErrorCode.Internal, msg, details);
+
+/** portmap's code 100: a host port already forwarded to another container (details name the holders). */
+export const hostPortInUse = (msg: string, details = "") =>
+  new CniError(PluginErrorCode.PortmapHostPortInUse, msg, details);
+
+/**
+ * A delegated plugin's error object, code kept as it printed it (a positive integer; anything else
+ * is 999). fallback replaces an empty msg: a runtime must never see an error without a message.
+ */
+export function fromErrorObject(code: unknown, msg: string, details: string, fallback: string): CniError {
+  const valid = typeof code === "number" && Number.isSafeInteger(code) && code > 0;
+  return new CniError(valid ? (code as DelegatedCode) : ErrorCode.Internal, msg || fallback, details);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lower-layer errors
+
+/** A lower-layer error that knows its CNI code (e.g. `readonly cniCode = ErrorCode.InvalidEnvironment`). */
+interface CodedError extends Error {
+  cniCode: ErrorCodeValue;
+  cniDetails?: string;
+}
+
+function isCodedError(e: unknown): e is CodedError {
+  return e instanceof Error && typeof (e as Partial<CodedError>).cniCode === "number";
+}
+
+/**
+ * An error after which nothing may run (e.g. the thread could not return to the caller's netns, so
+ * any further step would act on the wrong node): rollback and teardown rethrow it at once, skel
+ * prints it and stops the process.
+ */
+export class FatalError extends Error {}
+
+/** One error as a CniError: as is; a coded error with its code; anything else 999 with its message. */
+export function asCniError(e: unknown): CniError {
+  if (e instanceof CniError) return e;
+  if (isCodedError(e)) return new CniError(e.cniCode, e.message, e.cniDetails ?? "");
+  return internalError(e instanceof Error ? e.message : String(e));
+}
+
+/** netavark's wrap: "context: cause" with the cause's code kept (an untyped cause stays 999). */
+export function wrapError(context: string, cause: unknown): CniError {
+  const e = asCniError(cause);
+  return e.withText(`${context}: ${e.msg}`, e.details);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The typed error list (netavark's error list): teardown and rollback keep going and report all
+
+/** One failed step: what was attempted, the error as thrown, and that error as a CniError. */
+export interface StepFailure {
+  /** "" for the error that started a rollback */
+  readonly step: string;
+  readonly cause: unknown;
+  readonly error: CniError;
+}
+
+/** Every failure of a teardown or rollback, in the order they happened; skel picks the code printed. */
+export class StepErrors extends Error {
+  constructor(readonly failures: readonly StepFailure[]) {
+    super(failures.map(failureText).join("; "));
+    this.name = "StepErrors";
+  }
+}
+
+/** The failures of one step; a nested list is flattened under the step's name. */
+export function stepFailures(step: string, cause: unknown): StepFailure[] {
+  if (!(cause instanceof StepErrors)) return [{ step, cause, error: asCniError(cause) }];
+  return cause.failures.map((f) => ({ ...f, step: [step, f.step].filter(Boolean).join(": ") }));
+}
+
+export function failureText(f: StepFailure): string {
+  return f.step ? `${f.step}: ${f.error.msg}` : f.error.msg;
+}

@@ -13,7 +13,17 @@ import {
   type Command,
   type NetnsIdentity,
 } from "./env.ts";
-import { CniError, ErrorCode, incompatibleVersion, invalidConfig, ioFailure } from "./errors.ts";
+import {
+  ErrorCode,
+  FatalError,
+  StepErrors,
+  asCniError,
+  failureText,
+  incompatibleVersion,
+  invalidConfig,
+  ioFailure,
+  type CniError,
+} from "./errors.ts";
 import { goCompactLine, goIndent, goQuote, goQuoteList, type JsonObject } from "./json.ts";
 import type { CmdContext, GcContext, Plugin, StatusContext, Verb } from "./plugin.ts";
 import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, highestVersion, versionAtLeast } from "./version.ts";
@@ -41,7 +51,10 @@ export const VERSION_GATES: Readonly<Partial<Record<Verb, string>>> = Object.fre
 
 const ATTACHMENT_VERBS: ReadonlySet<Verb> = new Set<Verb>(["ADD", "DEL", "CHECK"]);
 
-/** Runs one plugin invocation and returns the process exit code (0 ok, 1 error printed on stdout). */
+/**
+ * Runs one plugin invocation and returns the process exit code (0 ok, 1 error printed on stdout).
+ * A FatalError is printed too, then rethrown: the caller must stop at once (tscni.ts exits 1).
+ */
 export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
   const cmd = commandOf(io.env);
   if (cmd === undefined) return printAbout(plugin, io);
@@ -53,6 +66,7 @@ export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
     return 0;
   } catch (e) {
     io.stdout(goIndent(toCniError(e).toJSON(state.version ?? LATEST_VERSION)));
+    if (e instanceof FatalError) throw e; // printed; nothing else may run (the caller exits)
     return 1;
   }
 }
@@ -177,20 +191,23 @@ function statusContext(io: SkelIO, inv: Invocation): StatusContext {
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 
-/** A lower-layer error that knows its CNI code (e.g. `readonly cniCode = ErrorCode.InvalidNetns`). */
-export interface CodedError extends Error {
-  cniCode: number;
-  cniDetails?: string;
+/**
+ * The code printed for a list of failures: 11 "try again later" when any step answered it (a retry
+ * may succeed, e.g. an IPAM busy on DEL); else the first specific code; 999 only when all are 999.
+ * Returns the index of the failure whose code wins (0 for an empty list).
+ */
+export function codePrecedence(codes: readonly number[]): number {
+  const retry = codes.indexOf(ErrorCode.TryAgainLater);
+  if (retry >= 0) return retry;
+  const specific = codes.findIndex((c) => c !== ErrorCode.Internal);
+  return specific >= 0 ? specific : 0;
 }
 
-export function isCodedError(e: unknown): e is CodedError {
-  return e instanceof Error && typeof (e as Partial<CodedError>).cniCode === "number";
-}
-
-/** CniError as is; errors carrying cniCode with that code; anything else 999 with its message. */
+/** Any error as the CniError to print; a StepErrors list gets its code by codePrecedence. */
 export function toCniError(e: unknown): CniError {
-  if (e instanceof CniError) return e;
-  if (isCodedError(e)) return new CniError(e.cniCode, e.message, e.cniDetails ?? "");
-  if (e instanceof Error) return new CniError(ErrorCode.Internal, e.message);
-  return new CniError(ErrorCode.Internal, String(e));
+  if (!(e instanceof StepErrors) || e.failures.length === 0) return asCniError(e);
+  const { failures } = e;
+  const winner = failures[codePrecedence(failures.map((f) => f.error.code))]!.error;
+  const details = failures.filter((f) => f.error.details).map((f) => (f.step ? `${f.step}: ${f.error.details}` : f.error.details));
+  return winner.withText(failures.map(failureText).join("; "), details.join("; "));
 }

@@ -7,7 +7,7 @@
 //   1.0.0        as 1.1.0 without interface mtu/socketPath/pciID and route mtu/advmss/priority/table/scope
 //   0.3.x/0.4.0  as 1.0.0 plus ips[].version "4"|"6"
 //   0.1.0/0.2.0  {ip4:{ip,gateway,routes[{dst,gw}]}, ip6:{...}, dns}: one IP per family (via 0.4.0)
-import { CniError, ErrorCode, decodingFailure, invalidConfig } from "./errors.ts";
+import { type CniError, decodingFailure, incompatibleVersion, internalError, invalidConfig } from "./errors.ts";
 import { goIndent, isObject, sortKeysDeep, type JsonObject } from "./json.ts";
 import { CURRENT_VERSION, type DNS, type IPConfig, type Interface, type Result, type Route } from "./types.ts";
 import { formatCIDR, formatIP, parseCIDR, parseIP } from "../ip/index.ts";
@@ -81,7 +81,7 @@ export function shapeOf(version: string): ResultShape | undefined {
 
 function requireShape(version: string): ResultShape {
   const shape = shapeOf(version);
-  if (!shape) throw new CniError(ErrorCode.IncompatibleVersion, `unsupported result version "${version}"`);
+  if (!shape) throw incompatibleVersion(`unsupported result version "${version}"`);
   return shape;
 }
 
@@ -215,7 +215,7 @@ function toV04(r: Result, version: string): Result040 {
 function v04ToV02(r: Result040, version: string): Result020 {
   const ip4 = firstOfFamily(r.ips, "4");
   const ip6 = firstOfFamily(r.ips, "6");
-  if (!ip4 && !ip6) throw new CniError(ErrorCode.Internal, "cannot convert: no valid IP addresses");
+  if (!ip4 && !ip6) throw internalError("cannot convert: no valid IP addresses");
   for (const route of r.routes ?? []) {
     const target = ipFamilyOf(route.dst) === "4" ? ip4 : ip6;
     if (target) (target.routes ??= []).push(routeV10(route));

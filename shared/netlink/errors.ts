@@ -1,4 +1,5 @@
 // Errors the netlink layer throws for kernel refusals. Pure: the client supplies the errno name.
+import type { ErrorCodeValue } from "../cni/errors.ts";
 
 export const EPERM = 1;
 export const ENOENT = 2;
@@ -13,9 +14,6 @@ export const EOPNOTSUPP = 95;
 export const EADDRNOTAVAIL = 99;
 export const ENOTCONN = 107;
 
-/** CNI "try again later" (spec code 11), set where a retry by the runtime is the right answer. */
-export const CNI_TRY_AGAIN_LATER = 11;
-
 /**
  * The kernel refused a request: "what was attempted: ERRNO[: kernel ext-ack message]",
  * e.g. `add 10.1.0.5/24 to veth3f2a: EEXIST`.
@@ -29,7 +27,7 @@ export class NetlinkError extends Error {
     readonly errno: number,
     readonly errnoName: string,
     readonly extAck?: string,
-    readonly cniCode?: number,
+    readonly cniCode?: ErrorCodeValue,
   ) {
     super(`${op}: ${errnoName}${extAck ? `: ${extAck}` : ""}`);
     this.name = "NetlinkError";

@@ -16,7 +16,8 @@ import {
   type NetlinkAck,
 } from "./codec/nlmsg.ts";
 import { NlWriter } from "./codec/writer.ts";
-import { CNI_TRY_AGAIN_LATER, EINTR, NetlinkError } from "./errors.ts";
+import { ErrorCode, type ErrorCodeValue } from "../cni/errors.ts";
+import { EINTR, NetlinkError } from "./errors.ts";
 import type { BodyWriter, MessageDecoder, NetlinkConn, NetlinkRequester } from "./request.ts";
 
 /** Dump attempts before an NLM_F_DUMP_INTR dump is reported as a failure (as netlinksafe). */
@@ -57,7 +58,7 @@ export class NetlinkSession implements NetlinkConn {
     this.transport.close();
   }
 
-  private kernelError(op: string, ack: NetlinkAck, cniCode?: number): NetlinkError {
+  private kernelError(op: string, ack: NetlinkAck, cniCode?: ErrorCodeValue): NetlinkError {
     return new NetlinkError(op, ack.error, this.transport.errnoName(ack.error), ack.message, cniCode);
   }
 
@@ -105,7 +106,7 @@ export class NetlinkSession implements NetlinkConn {
       if (!interrupted) return items;
       if (attempt >= DUMP_ATTEMPTS) {
         const why = `dump interrupted by concurrent changes ${DUMP_ATTEMPTS} times`;
-        throw new NetlinkError(op, EINTR, "EINTR", why, CNI_TRY_AGAIN_LATER);
+        throw new NetlinkError(op, EINTR, "EINTR", why, ErrorCode.TryAgainLater);
       }
     }
   }

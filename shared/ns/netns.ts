@@ -2,6 +2,7 @@
 // setns(CLONE_NEWNET) affects only the calling thread; Bun runs our JS on one thread, so everything
 // namespace-sensitive (netlink sockets, /proc/sys writes) happens synchronously inside withNetns.
 import { closeSync, fstatSync, openSync, statfsSync } from "node:fs";
+import { ErrorCode, FatalError } from "../cni/errors.ts";
 import { setns, SysError } from "../sys/libc.ts";
 
 const NSFS_MAGIC = 0x6e736673;
@@ -17,7 +18,7 @@ export class NetnsGoneError extends Error {
 
 /** The path exists but is not a network namespace (wrong filesystem): CNI_NETNS is invalid (code 4). */
 export class NotNetnsError extends Error {
-  readonly cniCode = 4;
+  readonly cniCode = ErrorCode.InvalidEnvironment;
   constructor(readonly path: string) {
     super(`"${path}" is not a valid network namespace path`);
     this.name = "NotNetnsError";
@@ -25,7 +26,7 @@ export class NotNetnsError extends Error {
 }
 
 /** Failing to restore the original namespace leaves the thread in a foreign netns: never continue. */
-export class NetnsRestoreError extends Error {
+export class NetnsRestoreError extends FatalError {
   constructor(cause: unknown) {
     super(`failed to return to the original network namespace: ${String(cause)}`);
     this.name = "NetnsRestoreError";

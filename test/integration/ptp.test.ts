@@ -372,6 +372,32 @@ describe.skipIf(!isRoot || !hasBinary)("ptp (compiled binary)", () => {
     expect(reservations(p.dataDir)).toEqual([]);
   });
 
+  it("del: IPAM DEL answers 11 (try again later) -> DEL reports 11 with IPAM's msg, the pod link still goes", () => {
+    const p = newPod({ ipamType: "busy" });
+    const fake = scratch();
+    writeFakeIpam(fake, "busy", `[ "$CNI_COMMAND" = DEL ] || exec ${join(BIN_DIR, "host-local")}
+echo '{"cniVersion":"1.0.0","code":11,"msg":"store busy","details":"lock held"}'; exit 1`);
+    const call = { ...p, path: `${fake}:${BIN_DIR}` };
+    expectOk(cni("ADD", call));
+    const o = cni("DEL", call);
+    expect(o.code).not.toBe(0);
+    expect(o.json).toMatchObject({ code: 11, msg: "release IP: store busy", details: "release IP: lock held" });
+    expect(link(p.pod, "eth0")).toBeUndefined();
+    expect(veths(p.node)).toEqual([]);
+  });
+
+  it("add: IPAM killed by a signal or silent -> the message names the signal or exit status and stderr", () => {
+    const p = newPod({ ipamType: "dies" });
+    const fake = scratch();
+    const call = { ...p, path: `${fake}:${BIN_DIR}` };
+    writeFakeIpam(fake, "dies", "kill -9 $$");
+    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: "netplugin failed with no error message: signal: SIGKILL" });
+    writeFakeIpam(fake, "dies", "echo 'lost my store' >&2; exit 3");
+    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: 'netplugin failed: "lost my store\\n"', details: "exit status 3" });
+    expect(veths(p.node)).toEqual([]);
+    expect(link(p.pod, "eth0")).toBeUndefined();
+  });
+
   it("add: range exhausted -> error, no second veth, first pod intact", () => {
     const ranges = [[{ subnet: V4.subnet, rangeStart: "10.77.0.2", rangeEnd: "10.77.0.2" }]];
     const a = newPod({ ranges });
@@ -665,6 +691,13 @@ function waitFor(cond: () => boolean, ms = 3000): boolean {
     spawnSync("sleep", ["0.05"]);
   }
   return true;
+}
+
+/** A shell-script IPAM plugin named type in dir. */
+function writeFakeIpam(dir: string, type: string, body: string): void {
+  const file = join(dir, type);
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
 }
 
 /** An IPAM plugin that runs the real host-local (of ipamDir) and strips the gateways from its ADD result. */

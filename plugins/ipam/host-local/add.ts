@@ -2,7 +2,7 @@
 // the IPs taken by this call are released again. Mirrors the reference's cmdAdd.
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type DNS, type IPConfig, type Result } from "../../../shared/cni/types.ts";
-import { CniError, ErrorCode } from "../../../shared/cni/errors.ts";
+import { type CniError, internalError } from "../../../shared/cni/errors.ts";
 import { formatIP, parseCIDR, type IP } from "../../../shared/ip/index.ts";
 import { allocate, AllocationError, type Holder } from "./allocator.ts";
 import { parseConfig, type HostLocalConfig } from "./config.ts";
@@ -15,7 +15,7 @@ export function configFromContext(ctx: CmdContext): HostLocalConfig {
 }
 
 function allocationFailed(msg: string): CniError {
-  return new CniError(ErrorCode.Internal, msg);
+  return internalError(msg);
 }
 
 /** Takes the first still-wanted requested IP inside the set out of `wanted`. */

@@ -1,7 +1,7 @@
 // host-local CHECK: some allocation must be held by (containerId, ifname) (or by containerId in a
 // legacy file), like the reference's cmdCheck.
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
-import { CniError, ErrorCode } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import { configFromContext } from "./add.ts";
 import { withStore, type HostLocalDeps } from "./deps.ts";
 
@@ -11,6 +11,6 @@ export function cmdCheck(ctx: CmdContext, deps: HostLocalDeps): void {
     store.withLock(() => store.findByID(ctx.containerId, ctx.ifname)),
   );
   if (!found) {
-    throw new CniError(ErrorCode.Internal, `host-local: Failed to find address added by container ${ctx.containerId}`);
+    throw internalError(`host-local: Failed to find address added by container ${ctx.containerId}`);
   }
 }

@@ -2,7 +2,7 @@
 // (writable, or creatable under a writable parent); otherwise error 50. Creates nothing.
 import * as path from "node:path";
 import type { StatusContext } from "../../../shared/cni/plugin.ts";
-import { CniError, ErrorCode } from "../../../shared/cni/errors.ts";
+import { pluginNotAvailable } from "../../../shared/cni/errors.ts";
 import { parseConfig } from "./config.ts";
 import type { HostLocalDeps } from "./deps.ts";
 
@@ -13,6 +13,6 @@ export function cmdStatus(ctx: StatusContext, deps: HostLocalDeps): void {
     deps.checkWritableDir(dir);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new CniError(ErrorCode.PluginNotAvailable, `host-local: data dir ${dir} is not usable`, why);
+    throw pluginNotAvailable(`host-local: data dir ${dir} is not usable`, why);
   }
 }

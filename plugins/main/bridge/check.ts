@@ -1,7 +1,7 @@
 // bridge CHECK: IPAM first (delegated), then the bridge, the container veth, its host peer on the
 // bridge, addresses, routes and the firewall state this attachment owns.
 import { delegateCheck } from "../../../shared/cni/delegate.ts";
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Interface, Result } from "../../../shared/cni/types.ts";
 import { hasSpoofCheck } from "../../../shared/firewall/spoofcheck.ts";
@@ -15,7 +15,7 @@ import { loadBridgeConfig } from "./add.ts";
 import type { BridgeConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 export async function check(ctx: CmdContext): Promise<void> {

@@ -1,6 +1,6 @@
 // The bridge device on the node: created once (safely when many ADDs race), reused afterwards,
 // and given the gateway address(es) when isGateway.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import { addAddress, deleteAddress, listAddresses } from "../../../shared/netlink/addresses.ts";
 import type { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
@@ -12,8 +12,8 @@ import type { BridgeConfig } from "./config.ts";
 
 export function bridgeByName(host: NetlinkHandle, name: string): Link {
   const link = getLinkByName(host, name);
-  if (!link) throw new CniError(999, `could not lookup "${name}": Link not found`);
-  if (link.kind !== "bridge") throw new CniError(999, `"${name}" already exists but is not a bridge`);
+  if (!link) throw internalError(`could not lookup "${name}": Link not found`);
+  if (link.kind !== "bridge") throw internalError(`"${name}" already exists but is not a bridge`);
   return link;
 }
 
@@ -23,7 +23,7 @@ export function ensureBridge(host: NetlinkHandle, cfg: BridgeConfig): Link {
   try {
     createBridge(host, { name: cfg.bridge, mtu: cfg.mtu || undefined, vlanFiltering: vlanFiltering || undefined });
   } catch (e) {
-    if (!isExists(e)) throw new CniError(999, `failed to create bridge "${cfg.bridge}": ${(e as Error).message}`);
+    if (!isExists(e)) throw wrapError(`failed to create bridge "${cfg.bridge}"`, e);
   }
   if (cfg.promiscMode) setLinkPromisc(host, cfg.bridge, true);
   const br = bridgeByName(host, cfg.bridge);
@@ -53,13 +53,13 @@ export function ensureGatewayAddress(host: NetlinkHandle, br: Link, gw: string, 
     if (sameCidr(have, want)) return;
     const conflicts = want.ip.family === 4 || contains(networkOf(have), want.ip) || contains(networkOf(want), have.ip);
     if (!conflicts) continue;
-    if (!forceAddress) throw new CniError(999, `"${br.name}" already has an IP address different from ${gw}`);
+    if (!forceAddress) throw internalError(`"${br.name}" already has an IP address different from ${gw}`);
     deleteAddress(host, { link: br, cidr: `${a.local ?? a.address}/${a.prefixLen}` });
   }
   try {
     addAddress(host, { link: br, cidr: gw });
   } catch (e) {
-    if (!isExists(e)) throw new CniError(999, `could not add IP address to "${br.name}": ${(e as Error).message}`);
+    if (!isExists(e)) throw wrapError(`could not add IP address to "${br.name}"`, e);
   }
   pinBridgeMac(host, br);
 }

@@ -1,5 +1,5 @@
 // The pod's host veth as a bridge port: master, hairpin, isolation, VLANs; then wait until it forwards.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import type { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { EINVAL, isNotFound, NetlinkError } from "../../../shared/netlink/errors.ts";
@@ -16,7 +16,7 @@ export function attachToBridge(host: NetlinkHandle, port: Link, br: Link, cfg: B
   try {
     setLinkMaster(host, port, br);
   } catch (e) {
-    throw new CniError(999, `failed to connect "${port.name}" to bridge ${br.name}: ${(e as Error).message}`);
+    throw wrapError(`failed to connect "${port.name}" to bridge ${br.name}`, e);
   }
   const flags = { hairpin: cfg.hairpinMode, ...(cfg.portIsolation ? { isolated: true } : {}) };
   setBridgePortFlags(host, port, flags);
@@ -56,8 +56,8 @@ export function waitPortUp(host: NetlinkHandle, name: string): Link {
   for (const ms of PORT_WAIT_MS) {
     if (ms) Bun.sleepSync(ms);
     link = getLinkByName(host, name);
-    if (!link) throw new CniError(999, `bridge port "${name}" disappeared`);
+    if (!link) throw internalError(`bridge port "${name}" disappeared`);
     if (link.operstate === IF_OPER_UP) return link;
   }
-  throw new CniError(999, `bridge port in error state: ${OPER_NAMES[link?.operstate ?? 0] ?? "unknown"}`);
+  throw internalError(`bridge port in error state: ${OPER_NAMES[link?.operstate ?? 0] ?? "unknown"}`);
 }

@@ -1,7 +1,7 @@
 // With `vlan` and isGateway the gateway address cannot sit on the bridge itself (the bridge is not a
 // member of the access VLAN): like the reference, a host veth pair "<bridge>.<vlan>" is created whose
 // peer is an access port of that VLAN, and the gateway address goes on "<bridge>.<vlan>".
-import { CniError } from "../../../shared/cni/errors.ts";
+import { invalidConfig, wrapError } from "../../../shared/cni/errors.ts";
 import type { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { isExists } from "../../../shared/netlink/errors.ts";
@@ -16,7 +16,7 @@ export function vlanGatewayName(cfg: BridgeConfig): string {
 
 export function ensureVlanGateway(host: NetlinkHandle, br: Link, cfg: BridgeConfig): Link {
   const name = vlanGatewayName(cfg);
-  if (Buffer.byteLength(name) > 15) throw new CniError(7, `vlan gateway interface name "${name}" is longer than 15 bytes`);
+  if (Buffer.byteLength(name) > 15) throw invalidConfig(`vlan gateway interface name "${name}" is longer than 15 bytes`);
   const existing = getLinkByName(host, name);
   if (existing) return existing;
   const peerName = randomVethName();
@@ -35,5 +35,5 @@ export function ensureVlanGateway(host: NetlinkHandle, br: Link, cfg: BridgeConf
 }
 
 function raise(name: string, e: unknown): never {
-  throw new CniError(999, `failed to create vlan gateway "${name}": ${(e as Error).message}`);
+  throw wrapError(`failed to create vlan gateway "${name}"`, e);
 }

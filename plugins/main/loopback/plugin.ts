@@ -1,6 +1,6 @@
 // loopback: brings `lo` up in the container netns (ADD) and down (DEL). Result as the reference:
 // the lo interface with its sandbox and every address lo carries, unless a prevResult is passed on.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext, Plugin } from "../../../shared/cni/plugin.ts";
 import type { IPConfig, Result } from "../../../shared/cni/types.ts";
 import { CURRENT_VERSION } from "../../../shared/cni/types.ts";
@@ -34,7 +34,7 @@ function add(ctx: CmdContext): Result {
   const ips = inContainer(ctx.netns, (h) => {
     setLinkUp(h, LO);
     const lo = getLinkByName(h, LO);
-    if (!lo) throw new CniError(999, `failed to find "${LO}" in ${ctx.netns}`);
+    if (!lo) throw internalError(`failed to find "${LO}" in ${ctx.netns}`);
     return loAddresses(h, lo.ifindex);
   });
   if (ctx.conf.prevResult) return ctx.conf.prevResult;
@@ -57,7 +57,7 @@ function del(ctx: CmdContext): void {
 
 function check(ctx: CmdContext): void {
   const up = inContainer(ctx.netns, (h) => getLinkByName(h, LO)?.up ?? false);
-  if (!up) throw new CniError(999, "loopback interface is down");
+  if (!up) throw internalError("loopback interface is down");
 }
 
 const plugin: Plugin = { type: "loopback", supportedVersions: SUPPORTED_VERSIONS, add, del, check };

@@ -1,6 +1,6 @@
 // CHECK helpers shared by bridge and ptp: the container interface, its addresses and routes must
 // still be what the ADD result (prevResult) says.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { Interface, Result } from "../../../shared/cni/types.ts";
 import { listAddresses } from "../../../shared/netlink/addresses.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
@@ -11,7 +11,7 @@ import type { PodHandles } from "./handles.ts";
 import { isV6 } from "./iface.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 export function findContainerInterface(result: Result, ifname: string, netns: string): Interface {

@@ -3,7 +3,7 @@
 import { delegateGC, delegateStatus } from "../../../shared/cni/delegate.ts";
 import type { GcContext, StatusContext } from "../../../shared/cni/plugin.ts";
 import { gcIPMasq } from "../../../shared/firewall/nft.ts";
-import { runTeardown, type TeardownStep } from "./teardown.ts";
+import { runTeardown, type TeardownStep } from "../../../shared/undo.ts";
 
 export async function gc(ctx: GcContext): Promise<void> {
   const valid = ctx.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));

@@ -1,7 +1,7 @@
 // Addresses and routes of the container interface, as the reference's ipam.ConfigureIface applies
 // an IPAM result: every IP whose `interface` points at this ifname, then the link up, then every
 // route (a route without gw takes the first gateway of its family).
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { addAddress, listAddresses } from "../../../shared/netlink/addresses.ts";
 import { addRoute } from "../../../shared/netlink/routes.ts";
@@ -33,7 +33,7 @@ export function ipsForInterface(result: Result, ifname: string): string[] {
     if (ipc.interface === undefined) continue;
     const iface = result.interfaces?.[ipc.interface];
     if (!iface || iface.name !== ifname) {
-      throw new CniError(999, `failed to add IP addr ${ipc.address} to "${ifname}": invalid interface index`);
+      throw internalError(`failed to add IP addr ${ipc.address} to "${ifname}": invalid interface index`);
     }
     out.push(ipc.address);
   }
@@ -86,9 +86,9 @@ export function settleAddresses(h: PodHandles, ifindex: number, ifname: string, 
   for (;;) {
     const v6 = listAddresses(h.ctr, { link: ifindex }).filter((a) => a.family === 10 && a.scope === 0);
     const failed = v6.find((a) => a.flags & IFA_F_DADFAILED);
-    if (failed) throw new CniError(999, `${failed.address} on ${ifname} failed duplicate address detection`);
+    if (failed) throw internalError(`${failed.address} on ${ifname} failed duplicate address detection`);
     if (!v6.some((a) => a.flags & IFA_F_TENTATIVE)) return;
-    if (Date.now() > deadline) throw new CniError(999, `IPv6 addresses on ${ifname} still tentative after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw internalError(`IPv6 addresses on ${ifname} still tentative after ${timeoutMs} ms`);
     Bun.sleepSync(2); // without DAD the wait is a few ms; with DAD, ~1 s either way
   }
 }

@@ -1,26 +1,10 @@
-// DEL for main plugins: every step runs even if an earlier one failed, each "not found" counts as
-// done, and all failures are reported together. The IP is always released, with or without netns.
-import { CniError } from "../../../shared/cni/errors.ts";
+// DEL for main plugins: the container-side step (runTeardown in shared/undo.ts runs every step and
+// reports all failures). A missing netns or link counts as done.
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import { isNotFound } from "../../../shared/netlink/errors.ts";
 import { deleteLink, getLinkByName } from "../../../shared/netlink/links.ts";
 import { NetnsGoneError, usingNetns } from "../../../shared/ns/netns.ts";
-import { traced } from "../../../shared/trace.ts";
-
-export type TeardownStep = [what: string, run: () => unknown];
-
-export async function runTeardown(steps: readonly TeardownStep[]): Promise<void> {
-  const failures: string[] = [];
-  for (const [what, run] of steps) {
-    try {
-      await traced(what, run);
-    } catch (e) {
-      failures.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  if (failures.length) throw new CniError(999, failures.join("; "));
-}
 
 /** Deletes the container interface (its veth peer goes with it); a missing netns or link is fine. */
 export function deleteContainerLink(ctx: CmdContext): void {

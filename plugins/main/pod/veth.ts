@@ -1,7 +1,7 @@
 // The pod's veth pair, created as the reference does: inside the container netns with the peer sent
 // straight to the host netns (IFLA_NET_NS_FD), host name "veth" + 8 random hex chars, retried on a
 // name collision.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import { randomHex } from "../../../shared/hash.ts";
 import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";
 import { createVeth, deleteLink, getLinkByName, setLinkUp } from "../../../shared/netlink/links.ts";
@@ -36,7 +36,7 @@ export function randomVethName(): string {
 /** Fails like the reference when the container already has an interface of that name. */
 export function assertIfnameFree(h: PodHandles, ifname: string): void {
   if (getLinkByName(h.ctr, ifname)) {
-    throw new CniError(999, `container veth name provided (${ifname}) already exists`);
+    throw internalError(`container veth name provided (${ifname}) already exists`);
   }
 }
 
@@ -96,6 +96,6 @@ function hostEndSysctls(hostName: string, noDad: boolean): void {
 
 function mustGet(c: PodHandles["host"], name: string, side: string): Link {
   const l = getLinkByName(c, name);
-  if (!l) throw new CniError(999, `failed to find the ${side} end of the veth pair "${name}" just created`);
+  if (!l) throw internalError(`failed to find the ${side} end of the veth pair "${name}" just created`);
   return l;
 }

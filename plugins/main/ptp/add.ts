@@ -1,6 +1,6 @@
 // ptp ADD: a veth whose container end gets the IPAM address with every packet forced through the
 // gateway (the host end holds the gateway as /32 or /128), as the reference ptp does.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type IPConfig, type Result } from "../../../shared/cni/types.ts";
 import { formatCIDR, networkOf, parseCIDR } from "../../../shared/ip/index.ts";
@@ -39,7 +39,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
 
 function requireGateways(ips: IPConfig[]): void {
   const missing = ips.find((ip) => !ip.gateway);
-  if (missing) throw new CniError(999, `ptp needs a gateway from IPAM, none given for ${missing.address}`);
+  if (missing) throw internalError(`ptp needs a gateway from IPAM, none given for ${missing.address}`);
 }
 
 function familiesOf(ips: IPConfig[]): Set<4 | 6> {

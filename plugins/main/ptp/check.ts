@@ -1,7 +1,7 @@
 // ptp CHECK: IPAM (delegated), the container veth, its addresses and routes, the host end holding
 // the gateway(s), and the masquerade rules.
 import { delegateCheck } from "../../../shared/cni/delegate.ts";
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { listAddresses } from "../../../shared/netlink/addresses.ts";
 import { getLinkByIndex } from "../../../shared/netlink/links.ts";
@@ -11,7 +11,7 @@ import { checkMasquerade } from "../pod/masq.ts";
 import { parsePtpConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 export async function check(ctx: CmdContext): Promise<void> {

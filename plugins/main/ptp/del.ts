@@ -2,7 +2,8 @@
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { ipamDel } from "../pod/ipam.ts";
 import { delMasquerade } from "../pod/masq.ts";
-import { deleteContainerLink, runTeardown, type TeardownStep } from "../pod/teardown.ts";
+import { runTeardown, type TeardownStep } from "../../../shared/undo.ts";
+import { deleteContainerLink } from "../pod/teardown.ts";
 import { parsePtpConfig } from "./config.ts";
 
 export async function del(ctx: CmdContext): Promise<void> {

@@ -1,7 +1,7 @@
 // ADD: validate everything, pass through without mappings, else one nft transaction for the container's
 // forwards, route_localnet for IPv4 snat, and a flush of stale UDP conntrack entries. prevResult is
 // returned unchanged. A failure after the transaction removes the container's entries again.
-import { invalidConfig } from "../../../shared/cni/errors.ts";
+import { invalidConfig, wrapError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { UndoStack } from "../../../shared/undo.ts";
@@ -35,7 +35,7 @@ function enableLocalnet(cfg: PortmapConfig, addrs: readonly ContainerAddress[], 
   try {
     deps.enableLocalnet(v4.ip);
   } catch (e) {
-    throw new Error(`unable to enable route_localnet: ${e instanceof Error ? e.message : String(e)}`);
+    throw wrapError("unable to enable route_localnet", e);
   }
 }
 

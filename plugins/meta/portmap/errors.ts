@@ -1,11 +1,8 @@
 // Maps the firewall layer's typed errors to CNI errors: bad values are invalid config (7), a host port
 // held by another container is plugin code 100 naming the holder; anything else passes to skel (999).
-import { CniError, invalidConfig } from "../../../shared/cni/errors.ts";
+import { hostPortInUse, invalidConfig } from "../../../shared/cni/errors.ts";
 import { FirewallInputError } from "../../../shared/firewall/nft-text.ts";
 import { PortConflictError } from "../../../shared/firewall/types.ts";
-
-/** Plugin-specific CNI error code: a requested host port is already forwarded to another container. */
-export const ERR_HOST_PORT_IN_USE = 100;
 
 export function toPortmapError(e: unknown): unknown {
   if (e instanceof FirewallInputError) return invalidConfig(e.message);
@@ -13,7 +10,7 @@ export function toPortmapError(e: unknown): unknown {
     const details = e.conflicts
       .map((c) => `${c.hostIP ?? (c.family === "ip" ? "0.0.0.0" : "::")}:${c.hostPort}/${c.protocol} held by ${c.ownerContainerId}`)
       .join("; ");
-    return new CniError(ERR_HOST_PORT_IN_USE, e.message, details);
+    return hostPortInUse(e.message, details);
   }
   return e;
 }

@@ -3,7 +3,7 @@
 // element per mapping tagged "<containerID> net:<hash(network)>" in the reference's `cni_hostport`
 // tables (layout: shared/firewall/portmap-rules.ts). `backend` is accepted and ignored; iptables-syntax
 // conditions are refused. STATUS fails (code 50) when nftables cannot be used on this node.
-import { CniError, ErrorCode } from "../../../shared/cni/errors.ts";
+import { pluginNotAvailable } from "../../../shared/cni/errors.ts";
 import type { Plugin } from "../../../shared/cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
@@ -23,7 +23,7 @@ export function makePlugin(deps: () => Promise<PortmapDeps>): Plugin {
     gc: async (ctx) => cmdGc(ctx, await deps()),
     status: async () => {
       if (!(await deps()).nftablesAvailable()) {
-        throw new CniError(ErrorCode.PluginNotAvailable, "nftables is unavailable: install libnftables1 or nftables");
+        throw pluginNotAvailable("nftables is unavailable: install libnftables1 or nftables");
       }
     },
   };

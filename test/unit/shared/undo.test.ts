@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UndoStack } from "../../../shared/undo.ts";
+import { FatalError, StepErrors, invalidConfig, tryAgainLater } from "../../../shared/cni/errors.ts";
+import { UndoStack, runTeardown, type TeardownStep } from "../../../shared/undo.ts";
 
 describe("UndoStack", () => {
   it("run: body succeeds -> no inverse runs", async () => {
@@ -36,5 +37,78 @@ describe("UndoStack", () => {
     expect(await u.unwind()).toEqual([]);
     expect(await u.unwind()).toEqual([]);
     expect(n).toBe(1);
+  });
+});
+
+describe("typed failures", () => {
+  it("run: rollback step fails -> StepErrors: the original first, then each failed inverse with its code", async () => {
+    const body = (u: UndoStack) => {
+      u.push("release IP", () => {
+        throw tryAgainLater("store busy");
+      });
+      u.push("delete veth", () => {
+        throw new Error("EBUSY");
+      });
+      throw invalidConfig("bad mtu");
+    };
+    const e = await new UndoStack().run(body).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StepErrors);
+    expect((e as StepErrors).failures.map((f) => [f.step, f.error.code, f.error.msg])).toEqual([
+      ["", 7, "bad mtu"],
+      ["rollback: delete veth", 999, "EBUSY"],
+      ["rollback: release IP", 11, "store busy"],
+    ]);
+  });
+
+  it("run: clean rollback -> the original error itself", async () => {
+    const original = invalidConfig("bad mtu");
+    await expect(new UndoStack().run((u) => (u.push("x", () => {}), Promise.reject(original)))).rejects.toBe(original);
+  });
+
+  it("run: body throws a FatalError -> no inverse runs", async () => {
+    const ran: string[] = [];
+    const body = (u: UndoStack) => {
+      u.push("veth", () => ran.push("veth"));
+      throw new FatalError("stranded");
+    };
+    await expect(new UndoStack().run(body)).rejects.toBeInstanceOf(FatalError);
+    expect(ran).toEqual([]);
+  });
+
+  it("unwind: an inverse throws a FatalError -> the older inverses do not run", async () => {
+    const ran: string[] = [];
+    const u = new UndoStack();
+    u.push("older", () => ran.push("older"));
+    u.push("fatal", () => {
+      throw new FatalError("stranded");
+    });
+    u.push("newer", () => ran.push("newer"));
+    await expect(u.unwind()).rejects.toBeInstanceOf(FatalError);
+    expect(ran).toEqual(["newer"]);
+  });
+
+  it("runTeardown: every step runs past failures; all reported with their codes", async () => {
+    const ran: string[] = [];
+    const e = await runTeardown([
+      ["delete link", () => { ran.push("link"); throw new Error("EPERM"); }],
+      ["release IP", async () => { ran.push("ip"); throw tryAgainLater("busy"); }],
+      ["remove rules", () => void ran.push("rules")],
+    ]).catch((x: unknown) => x);
+    expect(ran).toEqual(["link", "ip", "rules"]);
+    expect((e as StepErrors).failures.map((f) => [f.step, f.error.code])).toEqual([["delete link", 999], ["release IP", 11]]);
+  });
+
+  it("runTeardown: a FatalError stops it at once", async () => {
+    const ran: string[] = [];
+    const steps: TeardownStep[] = [
+      ["enter netns", () => { throw new FatalError("stranded"); }],
+      ["release IP", () => void ran.push("ip")],
+    ];
+    await expect(runTeardown(steps)).rejects.toBeInstanceOf(FatalError);
+    expect(ran).toEqual([]);
+  });
+
+  it("runTeardown: all steps succeed -> resolves", async () => {
+    await expect(runTeardown([["a", () => {}]])).resolves.toBeUndefined();
   });
 });

@@ -137,6 +137,24 @@ describe("exec path", () => {
     expect((await caught(delegateDel("ipam-x", ctx(), noisy))).msg).toBe('netplugin failed: "panic: x\\n"');
   });
 
+  it("error: killed or silent delegate -> never an empty msg; signal or exit status named, stderr kept", async () => {
+    const killed = (stderr: string): PluginOutput => ({ ...fail("", stderr), signal: "SIGKILL" });
+    const table: [PluginOutput, { code: number; msg: string; details: string }][] = [
+      [killed(""), { code: 999, msg: "netplugin failed with no error message: signal: SIGKILL", details: "" }],
+      [killed("oom\n"), { code: 999, msg: 'netplugin failed: "oom\\n"', details: "signal: SIGKILL" }],
+      [fail("", "", 3), { code: 999, msg: "netplugin failed with no error message: exit status 3", details: "" }],
+      [fail("", "panic\n", 2), { code: 999, msg: 'netplugin failed: "panic\\n"', details: "exit status 2" }],
+      [fail('{"code":11}', "locked\n"), { code: 11, msg: 'netplugin failed with code 11 and no error message: exit status 1: "locked\\n"', details: "" }],
+      [fail('{"msg":""}'), { code: 999, msg: "netplugin failed with code none and no error message: exit status 1", details: "" }],
+      [fail('{"code":-4,"msg":"odd"}'), { code: 999, msg: "odd", details: "" }],
+      [fail('{"code":1.5,"msg":"odd"}'), { code: 999, msg: "odd", details: "" }],
+    ];
+    for (const [out, want] of table) {
+      const e = await caught(delegateDel("ipam-x", ctx(), fakeDeps({ "/a/ipam-x": "2:2" }, out).deps));
+      expect({ code: e.code, msg: e.msg, details: e.details }, JSON.stringify(want)).toStrictEqual(want);
+    }
+  });
+
   it("error: unparsable stdout -> 999 naming the output", async () => {
     const { deps } = fakeDeps({ "/a/ipam-x": "2:2" }, fail("oops"));
     const e = await caught(delegateCheck("ipam-x", ctx(), deps));

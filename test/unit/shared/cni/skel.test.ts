@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CniError } from "../../../../shared/cni/errors.ts";
+import { CniError, FatalError, StepErrors, internalError, invalidConfig, stepFailures, tryAgainLater, unknownContainer } from "../../../../shared/cni/errors.ts";
 import { MAX_CONFIG_BYTES } from "../../../../shared/cni/json.ts";
-import { toCniError } from "../../../../shared/cni/skel.ts";
+import { codePrecedence, runPlugin, toCniError } from "../../../../shared/cni/skel.ts";
 import { ADD_ENV, ALL, RESULT, conf, fakePlugin, run } from "./harness.ts";
 
 const PREV_04 = { cniVersion: "0.4.0", ips: [{ version: "4", address: "10.1.0.5/24" }] };
@@ -447,5 +447,67 @@ describe("error mapping", () => {
     const { plugin } = fakePlugin({ add: async () => Promise.reject(new CniError(11, "try again later")) });
     const out = await run(plugin, ADD_ENV, conf());
     expect(out).toMatchObject({ code: 1, json: { code: 11, msg: "try again later" } });
+  });
+});
+
+describe("error lists: the code printed", () => {
+  // codes in the order the steps failed -> the code printed
+  const TABLE: [number[], number][] = [
+    [[], 999],
+    [[999], 999],
+    [[999, 999], 999],
+    [[11], 11],
+    [[999, 11], 11],
+    [[7, 11], 11],
+    [[999, 7], 7],
+    [[5, 7], 5],
+    [[999, 100, 5], 100],
+    [[999, 5, 11, 7], 11],
+  ];
+  for (const [codes, want] of TABLE) {
+    it(`precedence: [${codes.join(", ")}] -> ${want}`, () => {
+      const i = codePrecedence(codes);
+      expect(codes.length ? codes[i] : 999).toBe(want);
+    });
+  }
+
+  it("toCniError: a list -> the winner's code, every step in msg, details prefixed by their step", () => {
+    const list = new StepErrors([
+      ...stepFailures("delete container interface", new Error("EPERM")),
+      ...stepFailures("release IP", tryAgainLater("store busy", "lock held")),
+      ...stepFailures("remove masquerade rules", invalidConfig("bad")),
+    ]);
+    expect(toCniError(list)).toMatchObject({
+      code: 11,
+      msg: "delete container interface: EPERM; release IP: store busy; remove masquerade rules: bad",
+      details: "release IP: lock held",
+    });
+  });
+
+  it("toCniError: a rollback list (original error has no step) -> original first, its code unless 11 won", () => {
+    const list = new StepErrors([...stepFailures("", unknownContainer("no such pod")), ...stepFailures("rollback: delete veth", internalError("EBUSY"))]);
+    expect(toCniError(list)).toMatchObject({ code: 3, msg: "no such pod; rollback: delete veth: EBUSY" });
+  });
+
+  it("DEL through skel: IPAM answered 11 among 999s -> 11 printed", async () => {
+    const { plugin } = fakePlugin({
+      del: async () => {
+        throw new StepErrors([...stepFailures("delete link", new Error("EPERM")), ...stepFailures("release IP", tryAgainLater("busy"))]);
+      },
+    });
+    const out = await run(plugin, withVerb("DEL"), conf());
+    expect(out.json).toStrictEqual({ cniVersion: "1.0.0", code: 11, msg: "delete link: EPERM; release IP: busy" });
+  });
+
+  it("fatal: printed as an error object, then rethrown so the caller stops at once", async () => {
+    const { plugin } = fakePlugin({
+      del: () => {
+        throw new FatalError("failed to return to the original network namespace: EPERM");
+      },
+    });
+    const printed: string[] = [];
+    const io = { env: withVerb("DEL"), readStdin: () => new TextEncoder().encode(conf()), stdout: (s: string) => void printed.push(s), stderr: () => {} };
+    await expect(runPlugin(plugin, io)).rejects.toBeInstanceOf(FatalError);
+    expect(JSON.parse(printed.join(""))).toMatchObject({ code: 999, msg: /original network namespace/ });
   });
 });

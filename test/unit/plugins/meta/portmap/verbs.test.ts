@@ -126,21 +126,21 @@ describe("portmap verbs", () => {
     expect(f.calls.at(-1)).toMatch(/^log failed to delete stale UDP conntrack entries: EPERM/);
   });
 
-  it("del: mappings -> nft teardown and the reference's iptables chains, by container and network", () => {
+  it("del: mappings -> nft teardown and the reference's iptables chains, by container and network", async () => {
     const f = fakeDeps();
-    cmdDel(ctx({}, [{ hostPort: 0 }], null), f.deps);
+    await cmdDel(ctx({}, [{ hostPort: 0 }], null), f.deps);
     expect(f.calls).toEqual(["teardown ctr1 net1", "iptables net1 ctr1"]);
   });
 
-  it("del: no mappings -> no firewall call", () => {
+  it("del: no mappings -> no firewall call", async () => {
     const f = fakeDeps();
-    cmdDel(ctx({}, undefined), f.deps);
+    await cmdDel(ctx({}, undefined), f.deps);
     expect(f.calls).toEqual([]);
   });
 
-  it("del: nft teardown fails -> iptables cleanup still runs, error reported", () => {
+  it("del: nft teardown fails -> iptables cleanup still runs, error reported", async () => {
     const f = fakeDeps({ teardownPortForward: () => { throw new Error("nft: EBUSY"); } });
-    expect(() => cmdDel(ctx({}, TCP), f.deps)).toThrow(/EBUSY/);
+    await expect(cmdDel(ctx({}, TCP), f.deps)).rejects.toThrow(/remove port forwards: nft: EBUSY/);
     expect(f.calls).toEqual(["iptables net1 ctr1"]);
   });
 
