@@ -68,14 +68,21 @@ function write(fd: number, s: string): void {
 
 const VERSION = "v0.1.0";
 
+/** `tscni run ...`: the conflist executor, imported only on that path. */
+async function runCommand(): Promise<number> {
+  const { runMain } = await import("./cmd/run/main.ts");
+  return runMain({ argv: process.argv.slice(3), env: process.env, stdout: (s) => write(1, s), stderr: (s) => write(2, s) });
+}
+
 async function main(): Promise<number> {
   const name = invokedName();
+  if (name === "run" && process.argv[2] === "run") return runCommand();
   if ((name === "tscni" || name === "bun") && process.argv[2] === "--plugins") {
     write(1, PLUGIN_NAMES.join("\n") + "\n"); // read by scripts/build and scripts/install
     return 0;
   }
   if (name === "tscni" || name === "bun") {
-    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n`);
+    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n`);
     return 0;
   }
   for (const [type, load] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, load);

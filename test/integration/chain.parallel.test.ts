@@ -1,25 +1,32 @@
 // Many pods at once on a fresh node, through the whole chain (bridge+host-local with ipMasq ->
 // portmap -> bandwidth), as a busy node's runtime does: racing creators of the bridge, the nft tables
-// and the IPAM store must all succeed, and parallel DELs must leave nothing behind.
-import { readdirSync } from "node:fs";
+// and the IPAM store must all succeed, and parallel DELs must leave nothing behind. Driven by
+// `tscni run` (libcni's behaviour, result cache in a temp dir).
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createNetns, deleteAllNetns, expectOk, runPlugin, tempDir, type TestNetns } from "./harness.ts";
+import { createNetns, deleteAllNetns, expectOk, runConflist, tempDir, type TestNetns } from "./harness.ts";
 
 afterAll(deleteAllNetns);
 
 const PODS = 20;
 
-function plugins(dataDir: string) {
-  return [
-    { type: "bridge", bridge: "tscni-par0", isGateway: true, ipMasq: true, hairpinMode: true,
-      ipam: { type: "host-local", ranges: [[{ subnet: "10.66.0.0/16" }], [{ subnet: "fd66::/64" }]], routes: [{ dst: "0.0.0.0/0" }], dataDir } },
-    { type: "portmap", capabilities: { portMappings: true }, snat: true },
-    { type: "bandwidth", capabilities: { bandwidth: true } },
-  ];
+function conflist(dataDir: string): string {
+  const path = join(dataDir, "par.conflist");
+  writeFileSync(path, JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "parnet",
+    plugins: [
+      { type: "bridge", bridge: "tscni-par0", isGateway: true, ipMasq: true, hairpinMode: true,
+        ipam: { type: "host-local", ranges: [[{ subnet: "10.66.0.0/16" }], [{ subnet: "fd66::/64" }]], routes: [{ dst: "0.0.0.0/0" }], dataDir } },
+      { type: "portmap", capabilities: { portMappings: true }, snat: true },
+      { type: "bandwidth", capabilities: { bandwidth: true } },
+    ],
+  }));
+  return path;
 }
 
-function runtimeConfig(i: number) {
+function capArgs(i: number) {
   return {
     portMappings: [
       { hostPort: 30000 + i, containerPort: 80, protocol: "tcp" },
@@ -29,18 +36,11 @@ function runtimeConfig(i: number) {
   };
 }
 
-/** ADD in order feeding prevResult, DEL in reverse with the final result: what libcni does. */
-async function chain(verb: "ADD" | "DEL", node: TestNetns, pod: TestNetns, i: number, dataDir: string, prev?: unknown) {
-  const list = verb === "ADD" ? plugins(dataDir) : plugins(dataDir).reverse();
-  let result = prev;
-  for (const p of list) {
-    const config: Record<string, unknown> = { cniVersion: "1.0.0", name: "parnet", ...p };
-    if (result) config.prevResult = result;
-    if (p.capabilities) config.runtimeConfig = p.type === "portmap" ? { portMappings: runtimeConfig(i).portMappings } : { bandwidth: runtimeConfig(i).bandwidth };
-    const out = expectOk(await runPlugin({ plugin: p.type, command: verb, node, netns: pod.path, containerId: `par${i}`, config }));
-    if (verb === "ADD") result = out;
-  }
-  return result;
+/** `tscni run`: ADD in order feeding prevResult, DEL in reverse with the cached result, as libcni does. */
+async function chain(verb: "add" | "del", node: TestNetns, pod: TestNetns, i: number, dataDir: string) {
+  const flags = ["--id", `par${i}`, "--cache-dir", join(dataDir, "cache"), "--cap-args", JSON.stringify(capArgs(i))];
+  const o = await runConflist({ verb, conflist: join(dataDir, "par.conflist"), netns: pod.path, node, flags });
+  return expectOk(o);
 }
 
 describe("chain in parallel", () => {
@@ -49,7 +49,8 @@ describe("chain in parallel", () => {
     const pods = Array.from({ length: PODS }, () => createNetns("parp"));
     const dir = tempDir("par");
     try {
-      const results = await Promise.all(pods.map((pod, i) => chain("ADD", node, pod, i, dir.path)));
+      conflist(dir.path);
+      const results = await Promise.all(pods.map((pod, i) => chain("add", node, pod, i, dir.path)));
       const ips = results.flatMap((r: any) => r.ips.map((ip: any) => ip.address));
       expect(new Set(ips).size).toBe(PODS * 2);
       expect(node.ipJson(["link", "show", "type", "bridge"]).map((l: any) => l.ifname)).toEqual(["tscni-par0"]);
@@ -60,7 +61,8 @@ describe("chain in parallel", () => {
       expect(ruleset.match(/net: parnet, if: eth0, id: par\d+/g)).toHaveLength(PODS * 2);
       expect(ruleset.match(/"par\d+ net:/g)?.length ?? 0).toBeGreaterThanOrEqual(PODS * 2);
 
-      await Promise.all(pods.map((pod, i) => chain("DEL", node, pod, i, dir.path, results[i])));
+      await Promise.all(pods.map((pod, i) => chain("del", node, pod, i, dir.path)));
+      expect(readdirSync(join(dir.path, "cache", "results"))).toEqual([]);
       expect(node.ipJson(["link", "show", "type", "veth"])).toHaveLength(0);
       expect(node.ipJson(["link", "show", "type", "ifb"])).toHaveLength(0);
       const after = node.exec("nft", ["list", "ruleset"]);

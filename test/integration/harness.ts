@@ -156,3 +156,41 @@ export function expectOk(o: PluginOutcome): any {
   if (o.code !== 0) throw new Error(`plugin failed (exit ${o.code}): ${o.stdout} ${o.stderr}`);
   return o.json;
 }
+
+export interface RunCall {
+  verb: "add" | "check" | "del" | "gc" | "status";
+  conflist: string;
+  netns?: string;
+  /** run `tscni run` inside this "node" namespace */
+  node?: TestNetns;
+  /** extra flags: --id, --ifname, --cap-args, --args, --valid, --cache-dir, ... */
+  flags?: string[];
+  /** plugin dir (default dist/bin) */
+  dir?: string;
+}
+
+function runArgv(call: RunCall): [string, string[]] {
+  const args = ["run", call.verb, call.conflist, ...(call.netns ? [call.netns] : []), "--plugin-dir", call.dir ?? BIN_DIR, ...(call.flags ?? [])];
+  const bin = join(BIN_DIR, "tscni");
+  return call.node ? ["nsenter", [`--net=${call.node.path}`, "--", bin, ...args]] : [bin, args];
+}
+
+/** `tscni run <verb> CONFLIST [NETNS] ...`: a conflist executed as libcni does. */
+export function runConflist(call: RunCall): Promise<PluginOutcome> {
+  const [cmd, args] = runArgv(call);
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    child.on("error", fail);
+    child.on("close", (code) => done(outcome(code, stdout, stderr)));
+  });
+}
+
+export function runConflistSync(call: RunCall): PluginOutcome {
+  const [cmd, args] = runArgv(call);
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+  return outcome(r.status, r.stdout, r.stderr);
+}

@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(__dirname, "../..");
-const SOURCE_DIRS = ["shared", "plugins"];
+const SOURCE_DIRS = ["shared", "plugins", "cmd"];
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -30,6 +30,7 @@ const PURE = [
   /^shared\/netlink\/codec\//,
   /^shared\/netlink\/nf\/codec\//,
   /^shared\/cni\/(args|config|env|errors|json|plugin|reader|skel|types|version)\.ts$/,
+  /^cmd\/run\/(args|conflist)\.ts$/,
   /^shared\/ip\//,
   /^plugins\/main\/pod\/masq-backend\.ts$/,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
@@ -62,7 +63,14 @@ describe("architecture", () => {
   it("layout: plugins live in plugins/{main,ipam,meta}/<type>; shared/ never imports a plugin", () => {
     const stray = files.filter((f) => f.path.startsWith("plugins/") && f.path !== "plugins/registry.ts" && !/^plugins\/(main|ipam|meta)\/[^/]+\//.test(f.path));
     expect(stray.map((f) => f.path)).toEqual([]);
-    const upward = files.filter((f) => f.path.startsWith("shared/") && importsOf(f.text).some((m) => /(^|\/)plugins\//.test(m)));
+    const upward = files.filter((f) => f.path.startsWith("shared/") && importsOf(f.text).some((m) => /(^|\/)(plugins|cmd)\//.test(m)));
     expect(upward.map((f) => f.path)).toEqual([]);
+  });
+
+  it("layout: operator commands (cmd/) are never imported by plugins; tscni.ts loads them only lazily", () => {
+    const intoCmd = files.filter((f) => f.path.startsWith("plugins/") && importsOf(f.text).some((m) => /(^|\/)cmd\//.test(m)));
+    expect(intoCmd.map((f) => f.path)).toEqual([]);
+    const entry = files.find((f) => f.path === "tscni.ts")!;
+    expect(importsOf(entry.text).filter((m) => m.includes("cmd/"))).toEqual([]);
   });
 });
