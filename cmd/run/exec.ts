@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { CniError, ErrorCode, internalError } from "../../shared/cni/errors.ts";
+import { decodingFailure, fromErrorObject, internalError, type CniError } from "../../shared/cni/errors.ts";
 import { isObject } from "../../shared/cni/json.ts";
 import type { Invocation } from "./runner.ts";
 
@@ -19,7 +19,7 @@ export function findInPath(type: string, dirs: readonly string[]): string {
       // not in this dir
     }
   }
-  throw new CniError(ErrorCode.Internal, `failed to find plugin "${type}" in path [${dirs.join(" ")}]`);
+  throw internalError(`failed to find plugin "${type}" in path [${dirs.join(" ")}]`);
 }
 
 /** The environment libcni's invoke.Args.AsEnv builds: the caller's, CNI_* variables replaced. */
@@ -49,7 +49,7 @@ function failure(inv: Invocation, status: number | null, stdout: string, stderr:
   }
   if (isObject(parsed) && typeof parsed.code === "number") {
     const details = typeof parsed.details === "string" ? parsed.details : "";
-    return new CniError(parsed.code, `${who}: ${String(parsed.msg ?? "")}`, details);
+    return fromErrorObject(parsed.code, `${who}: ${typeof parsed.msg === "string" ? parsed.msg : ""}`, details, who);
   }
   const why = stderr.trim() || stdout.trim() || `exit status ${status}`;
   return internalError(`${who}: netplugin failed: ${JSON.stringify(why)}`);
@@ -70,6 +70,6 @@ export function execPlugin(inv: Invocation, dirs: readonly string[]): unknown {
   try {
     return JSON.parse(r.stdout);
   } catch {
-    throw new CniError(ErrorCode.DecodingFailure, `plugin type="${String(inv.stdin.type)}": invalid JSON on stdout: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+    throw decodingFailure(`plugin type="${String(inv.stdin.type)}": invalid JSON on stdout: ${JSON.stringify(r.stdout.slice(0, 200))}`);
   }
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CACHE_KIND, cacheFilePath, decodeCache, encodeCache, listCached } from "../../../../cmd/run/cache.ts";
 import { parseConfList } from "../../../../cmd/run/conflist.ts";
 import { addList, checkList, delList, gcList, statusList, type Invocation, type RuntimeConf } from "../../../../cmd/run/runner.ts";
-import { CniError } from "../../../../shared/cni/errors.ts";
+import { CniError, internalError, invalidConfig, pluginNotAvailable } from "../../../../shared/cni/errors.ts";
 
 const LIST = {
   cniVersion: "1.1.0",
@@ -55,7 +55,7 @@ describe("runner", () => {
   it("add: a plugin fails -> error propagates, later plugins not run, nothing cached", () => {
     const f = fake();
     const invoke = (inv: Invocation) => {
-      if (inv.stdin.type === "b") throw new CniError(7, "bad");
+      if (inv.stdin.type === "b") throw invalidConfig("bad");
       return f.invoke(inv);
     };
     expect(() => addList(list(), rt(), { invoke, cacheDir: dir })).toThrow("bad");
@@ -149,7 +149,7 @@ describe("runner", () => {
     addList(list(), rt({ containerId: "s2" }), deps);
     f.calls.length = 0;
     const invoke = (inv: Invocation) => {
-      if (inv.verb === "DEL" && inv.rt?.containerId === "s1" && inv.stdin.type === "c") throw new CniError(999, "boom");
+      if (inv.verb === "DEL" && inv.rt?.containerId === "s1" && inv.stdin.type === "c") throw internalError("boom");
       return f.invoke(inv);
     };
     expect(() => gcList(list(), [], { invoke, cacheDir: dir })).toThrow("boom");
@@ -174,7 +174,7 @@ describe("runner", () => {
     const f = fake();
     const invoke = (inv: Invocation) => {
       f.calls.push(inv);
-      if (inv.stdin.type === "b") throw new CniError(50, "not ready");
+      if (inv.stdin.type === "b") throw pluginNotAvailable("not ready");
       return undefined;
     };
     expect(() => statusList(list(), { invoke, cacheDir: dir })).toThrow("not ready");
