@@ -36,7 +36,7 @@ const CODE_FROM_NUMBER = [
 ];
 
 function codeFromNumberSites(): string[] {
-  const files = [join(ROOT, "tscni.ts"), ...sources(join(ROOT, "shared")), ...sources(join(ROOT, "plugins"))];
+  const files = [join(ROOT, "tscni.ts"), ...["cmd", "shared", "plugins"].flatMap((d) => sources(join(ROOT, d)))];
   const sites: string[] = [];
   for (const file of files) {
     const path = relative(ROOT, file);
