@@ -2,144 +2,33 @@
 // (tscni-br-<rand>) and pod netns (tscni-brp-<rand>), an IPAM dataDir in a temp dir, and deletes all of
 // them in afterEach. Assertions read real kernel state (ip -j, bridge -j, nft -j, /proc/sys inside the
 // right netns) and real traffic between the namespaces. Needs root.
-import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  BIN_DIR,
-  createNetns,
-  deleteAllNetns,
-  expectOk,
-  hasReference,
-  REF_DIR,
-  runPlugin,
-  runPluginSync,
-  tempDir,
-  type PluginOutcome,
-  type TestNetns,
-} from "./harness.ts";
+  addrOf,
+  dualIpam,
+  globalAddrs,
+  hasBinary,
+  isRoot,
+  link,
+  links,
+  masqRulesFor,
+  NET,
+  nftRules,
+  pingEventually,
+  pingOnce,
+  ports,
+  sysctl,
+  v4Ipam,
+  v6Ipam,
+  World,
+  type Json,
+} from "./bridge-world.ts";
+import { createNetns, deleteAllNetns, expectOk, hasReference, kernelHas, REF_DIR, runPlugin, tempDir, type TestNetns } from "./harness.ts";
 
-const isRoot = process.getuid?.() === 0;
-const hasBinary = existsSync(join(BIN_DIR, "bridge"));
-const NET = "brnet";
-
-/** Whether this kernel has CONFIG_BRIDGE_VLAN_FILTERING (probed in a throwaway netns). */
-const vlanFiltering = ((): boolean => {
-  if (!isRoot) return false;
-  const probe = createNetns("br");
-  try {
-    return probe.exec("ip", ["link", "add", "brprobe", "type", "bridge", "vlan_filtering", "1"], { allowFail: true }) !== undefined &&
-      probe.exec("ip", ["link", "show", "brprobe"], { allowFail: true }) !== "";
-  } finally {
-    probe.delete();
-  }
-})();
-
-type Json = Record<string, any>;
-
-/** One test's world: a node netns, pods created on demand, a dataDir; all removed by cleanup(). */
-class World {
-  readonly node = createNetns("br");
-  readonly pods: TestNetns[] = [];
-  readonly others: TestNetns[] = [];
-  readonly data = tempDir("br");
-  readonly procs: ChildProcess[] = [];
-
-  pod(): TestNetns {
-    const p = createNetns("brp");
-    this.pods.push(p);
-    return p;
-  }
-
-  conf(keys: Json = {}, ipam: Json | null = v4Ipam()): Json {
-    const c: Json = { cniVersion: "1.1.0", name: NET, type: "bridge", ...keys };
-    c.ipam = ipam === null ? {} : { dataDir: this.data.path, ...ipam };
-    return c;
-  }
-
-  call(command: string, conf: Json, o: CallOpts = {}): PluginOutcome {
-    return runPluginSync({
-      plugin: "bridge",
-      command,
-      config: conf,
-      containerId: o.cid ?? "ctr1",
-      netns: o.netns ?? o.pod?.path ?? "",
-      ifname: o.ifname ?? "eth0",
-      cniArgs: o.cniArgs,
-      node: this.node,
-      dir: o.dir,
-      path: o.path,
-    });
-  }
-
-  add(conf: Json, o: CallOpts = {}): Json {
-    return expectOk(this.call("ADD", conf, o));
-  }
-
-  /** IPs held in the host-local store of the network, as file names */
-  reserved(): string[] {
-    const dir = join(this.data.path, NET);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f !== "lock" && !f.startsWith("last_reserved_ip"));
-  }
-
-  cleanup(): void {
-    for (const p of this.procs) if (p.pid && p.exitCode === null) process.kill(p.pid, "SIGKILL");
-    for (const ns of [...this.pods, ...this.others]) ns.delete();
-    this.node.delete();
-    this.data.remove();
-  }
-}
-
-interface CallOpts {
-  cid?: string;
-  pod?: TestNetns;
-  netns?: string;
-  ifname?: string;
-  cniArgs?: string;
-  dir?: string;
-  path?: string;
-}
-
-function v4Ipam(subnet = "10.88.0.0/24", extra: Json = {}): Json {
-  return { type: "host-local", ranges: [[{ subnet, ...extra }]] };
-}
-function v6Ipam(subnet = "fd00:88::/64"): Json {
-  return { type: "host-local", ranges: [[{ subnet }]] };
-}
-function dualIpam(): Json {
-  return { type: "host-local", ranges: [[{ subnet: "10.88.0.0/24" }], [{ subnet: "fd00:88::/64" }]] };
-}
-
-const sysctl = (ns: TestNetns, key: string): string => ns.exec("cat", [`/proc/sys/${key}`]).trim();
-const link = (ns: TestNetns, name: string): Json => ns.ipJson(["-d", "link", "show", "dev", name])[0];
-const links = (ns: TestNetns): Json[] => ns.ipJson(["-d", "link", "show"]);
-const globalAddrs = (ns: TestNetns, dev: string): string[] =>
-  ns
-    .ipJson(["addr", "show", "dev", dev])[0]
-    .addr_info.filter((a: Json) => a.scope === "global")
-    .map((a: Json) => `${a.local}/${a.prefixlen}`);
-const ports = (node: TestNetns, br: string): Json[] => links(node).filter((l) => l.master === br);
-const nftRuleset = (ns: TestNetns): Json[] => JSON.parse(ns.exec("nft", ["-j", "list", "ruleset"])).nftables;
-const nftRules = (ns: TestNetns): Json[] => nftRuleset(ns).filter((i) => i.rule).map((i) => i.rule);
-const masqRulesFor = (ns: TestNetns, cid: string): Json[] =>
-  nftRules(ns).filter((r) => r.table === "cni_plugins_masquerade" && String(r.comment ?? "").endsWith(`id: ${cid}`));
-
-/** Pings once quietly; true when a reply came back. */
-function pingOnce(from: TestNetns, to: string): boolean {
-  const args = [...(to.includes(":") ? ["-6"] : []), "-c", "1", "-W", "1", to];
-  return /1 received/.test(from.exec("ping", args, { allowFail: true }));
-}
-
-/** IPv6 gateway addresses on the bridge go through DAD (~1-2 s): retry a few times. */
-function pingEventually(from: TestNetns, to: string, seconds = 4): boolean {
-  for (let i = 0; i < seconds; i++) if (pingOnce(from, to)) return true;
-  return false;
-}
-
-const addrOf = (r: Json, family: 4 | 6): string =>
-  r.ips.find((ip: Json) => ip.address.includes(":") === (family === 6)).address.split("/")[0];
+const vlanFiltering = kernelHas("bridge-vlan-filtering");
 
 let w: World;
 
@@ -304,34 +193,7 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       expect(bad.json?.code).toBe(7);
     });
 
-    it.skipIf(!vlanFiltering)("add: vlan -> vlan_filtering, PVID untagged on the port, VLAN 1 removed unless preserveDefaultVlan", () => {
-      const r1 = w.add(w.conf({ vlan: 100 }), { pod: w.pod(), cid: "v1" });
-      const r2 = w.add(w.conf({ vlan: 100, preserveDefaultVlan: true }), { pod: w.pod(), cid: "v2" });
-      expect(link(w.node, "cni0").linkinfo.info_data.vlan_filtering).toBe(1);
-      expect(portVlans(w.node, r1.interfaces[1].name)).toEqual([{ vlan: 100, flags: ["PVID", "Egress Untagged"] }]);
-      expect(portVlans(w.node, r2.interfaces[1].name)).toEqual([
-        { vlan: 1, flags: ["Egress Untagged"] },
-        { vlan: 100, flags: ["PVID", "Egress Untagged"] },
-      ]);
-    });
-
-    it.skipIf(!vlanFiltering)("add: vlanTrunk ids and ranges -> tagged VLANs on the port", () => {
-      const trunk = [{ id: 101 }, { minID: 200, maxID: 203 }, { id: 202 }];
-      const r = w.add(w.conf({ vlanTrunk: trunk }), { pod: w.pod(), cid: "t1" });
-      expect(link(w.node, "cni0").linkinfo.info_data.vlan_filtering).toBe(1);
-      expect(portVlans(w.node, r.interfaces[1].name)).toEqual(
-        [101, 200, 201, 202, 203].map((vlan) => ({ vlan, flags: [] })),
-      );
-    });
-
-    it.skipIf(!vlanFiltering)("add: vlan and isGateway -> gateway on <bridge>.<vlan>, an access port of the VLAN", () => {
-      const pod = w.pod();
-      const r = w.add(w.conf({ vlan: 100, isGateway: true }), { pod });
-      expect(r.interfaces.map((i: Json) => i.name)).toContain("cni0.100");
-      expect(globalAddrs(w.node, "cni0.100")).toEqual(["10.88.0.1/24"]);
-      expect(pingOnce(pod, "10.88.0.1")).toBe(true);
-    });
-
+    // with VLAN filtering: bridge.kernel.test.ts
     it.runIf(!vlanFiltering)("add: vlan on a kernel without bridge VLAN filtering -> error, nothing left", () => {
       const pod = w.pod();
       const out = w.call("ADD", w.conf({ vlan: 100 }), { pod });
@@ -615,17 +477,6 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
     });
   });
 });
-
-/** The VLANs of a bridge port, expanded, as {vlan, flags}. */
-function portVlans(node: TestNetns, port: string): Json[] {
-  const out = JSON.parse(node.exec("bridge", ["-j", "vlan", "show", "dev", port]) || "[]");
-  const entries: Json[] = out.flatMap((d: Json) => d.vlans ?? []);
-  const list: Json[] = [];
-  for (const e of entries) {
-    for (let v = e.vlan; v <= (e.vlanEnd ?? e.vlan); v++) list.push({ vlan: v, flags: e.flags ?? [] });
-  }
-  return list.sort((a, b) => a.vlan - b.vlan);
-}
 
 /** A fake IPAM plugin in dir that logs "<verb> <cid>" and answers ADD with result. */
 function writeFakeIpam(dir: string, result: Json): string {

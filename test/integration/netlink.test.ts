@@ -1,77 +1,25 @@
 // shared/netlink against the real kernel: a bun script builds a bridge + veth across two private
 // namespaces (addresses, routes, VLANs, hairpin), then `ip -j` and `bridge -j` check the result.
 import { execFileSync, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Address } from "../../shared/netlink/codec/addr.ts";
-import type { Link } from "../../shared/netlink/codec/link.ts";
-import type { Route } from "../../shared/netlink/codec/route.ts";
+import { ipJson, runScenario, type IpLink, type Scenario } from "./netlink-scenario.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BUN = `${ROOT}node_modules/.bin/bun`;
-const SCENARIO = `${ROOT}test/fixtures/netlink/scenario.ts`;
 const isRoot = process.getuid?.() === 0;
 
-const NS = `tscni-nl-${randomBytes(4).toString("hex")}`;
-const CNS = `${NS}-c`;
-
-function ipJson<T>(ns: string, args: string[]): T {
-  return JSON.parse(execFileSync("ip", ["-n", ns, "-j", "-d", ...args], { encoding: "utf8" })) as T;
-}
-
-interface IpLink {
-  ifindex: number;
-  ifname: string;
-  mtu: number;
-  address: string;
-  master?: string;
-  flags: string[];
-  txqlen?: number;
-  link_netnsid?: number;
-  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_kind?: string; info_slave_data?: Record<string, unknown> };
-}
 interface IpAddr { addr_info: { family: string; local: string; prefixlen: number; broadcast?: string; nodad?: boolean }[] }
 interface IpRoute { dst: string; gateway?: string; dev: string; metric?: number; metrics?: { mtu?: number; advmss?: number }[]; protocol?: string }
 
-interface Failure { message: string; errnoName: string }
-/** What test/fixtures/netlink/scenario.ts prints. */
-interface Scenario {
-  vlanSupported: boolean;
-  bridge: Link;
-  peer: Link;
-  ifb: Link;
-  deletedGone: boolean;
-  hostLinks: string[];
-  bridges: string[];
-  ports: Link[];
-  contLinks: Link[];
-  contAddrs4: Address[];
-  contAddrs6: Address[];
-  contRoutes4: Route[];
-  contRoutes6: Route[];
-  dupAddr: Failure;
-  batchErrors: string[];
-  badGw: Failure;
-  missingDelete: Failure;
-  rpFilter: string;
-  hostRpFilter: string;
-}
+let NS = "";
+let CNS = "";
 let out: Scenario;
+let remove = (): void => {};
 
 describe.skipIf(!isRoot)("shared/netlink against the kernel", () => {
   beforeAll(() => {
-    execFileSync("ip", ["netns", "add", NS]);
-    execFileSync("ip", ["netns", "add", CNS]);
-    const r = spawnSync("ip", ["netns", "exec", NS, BUN, "run", SCENARIO, `/run/netns/${CNS}`], { encoding: "utf8", cwd: ROOT });
-    if (r.status !== 0) throw new Error(`scenario failed (${r.status}): ${r.stderr}`);
-    out = JSON.parse(r.stdout) as Scenario;
+    ({ NS, CNS, out, remove } = runScenario());
   });
 
-  afterAll(() => {
-    spawnSync("ip", ["netns", "del", NS]);
-    spawnSync("ip", ["netns", "del", CNS]);
-  });
+  afterAll(() => remove());
 
   it("createBridge: mtu, up -> ip sees a bridge with that mtu; vlan_filtering as the kernel allows", () => {
     const [br] = ipJson<IpLink[]>(NS, ["link", "show", "br-nl"]);
@@ -100,14 +48,6 @@ describe.skipIf(!isRoot)("shared/netlink against the kernel", () => {
     expect(peer!.linkinfo?.info_slave_kind).toBe("bridge");
     expect(peer!.linkinfo?.info_slave_data).toMatchObject({ hairpin: true, isolated: true });
     expect(out.ports[0]!.port).toMatchObject({ hairpin: true, isolated: true });
-  });
-
-  it("bridgeVlanAdd/Del: pvid untagged 10, range 20-22, vid 1 removed, self vid 10 -> bridge -j vlan agrees", (ctx) => {
-    if (!out.vlanSupported) ctx.skip(); // kernel without CONFIG_BRIDGE_VLAN_FILTERING
-    const all = JSON.parse(execFileSync("bridge", ["-n", NS, "-j", "vlan", "show"], { encoding: "utf8" })) as { ifname: string; vlans: { vlan: number; vlanEnd?: number; flags?: string[] }[] }[];
-    const port = all.find((p) => p.ifname === "veth-nl0")!;
-    expect(port.vlans).toEqual([{ vlan: 10, flags: ["PVID", "Egress Untagged"] }, { vlan: 20, vlanEnd: 22 }]);
-    expect(all.find((p) => p.ifname === "br-nl")!.vlans.map((v) => v.vlan)).toContain(10);
   });
 
   it("addAddress: v4 with computed broadcast, v6 nodad -> ip addr agrees", () => {
