@@ -20,8 +20,11 @@ import {
   type BridgeAttrs,
   type BridgePortAttrs,
   type BridgeVlanInfo,
+  type IpvlanAttrs,
   type Link,
   type LinkRequest,
+  type MacvlanAttrs,
+  type VlanAttrs,
 } from "./codec/link.ts";
 import { NLM_F_CREATE, NLM_F_EXCL } from "./codec/nlmsg.ts";
 import type { NlWriter } from "./codec/writer.ts";
@@ -168,6 +171,51 @@ export function createVeth(r: NetlinkRequester, o: CreateVethOptions): void {
   };
   m.linkinfo = { kind: "veth", vethPeer: peer };
   r.request(RTM_NEWLINK, CREATE, `create veth ${m.name} peer ${peer.name}`, (w) => writeLink(w, m));
+}
+
+/** A link stacked on a parent (lower) device: IFLA_LINK is the parent's ifindex in the netns the
+ * request is sent in, even when netnsFd creates the link in another one. */
+export interface CreateStackedOptions extends CreateLinkOptions {
+  parent: IndexRef;
+}
+
+function stackedRequest(o: CreateStackedOptions, kind: string): LinkRequest {
+  return { ...createRequest(o, kind), link: indexOf(o.parent) };
+}
+
+export interface CreateMacvlanOptions extends CreateStackedOptions, MacvlanAttrs {}
+
+/** Creates a macvlan on parent (mode MACVLAN_MODE_*, bcQueueLen 0/absent = kernel default). */
+export function createMacvlan(r: NetlinkRequester, o: CreateMacvlanOptions): void {
+  const m = stackedRequest(o, "macvlan");
+  const macvlan: MacvlanAttrs = { mode: o.mode, flags: o.flags, bcQueueLen: o.bcQueueLen || undefined };
+  m.linkinfo = { kind: "macvlan", macvlan };
+  create(r, "macvlan", m);
+}
+
+export interface CreateIpvlanOptions extends CreateStackedOptions, IpvlanAttrs {}
+
+/** Creates an ipvlan on parent (mode IPVLAN_MODE_*, flags IPVLAN_F_*). An ipvlan has its parent's MAC. */
+export function createIpvlan(r: NetlinkRequester, o: CreateIpvlanOptions): void {
+  const m = stackedRequest(o, "ipvlan");
+  m.linkinfo = { kind: "ipvlan", ipvlan: { mode: o.mode, flags: o.flags } };
+  create(r, "ipvlan", m);
+}
+
+export interface CreateVlanOptions extends CreateStackedOptions {
+  /** 802.1Q id 0-4094 */
+  vlanId: number;
+  /** ETH_P_8021Q (kernel default) or ETH_P_8021AD */
+  protocol?: number;
+}
+
+/** Creates an 802.1Q (or 802.1ad) vlan link on parent. */
+export function createVlan(r: NetlinkRequester, o: CreateVlanOptions): void {
+  if (!Number.isInteger(o.vlanId) || o.vlanId < 0 || o.vlanId > 4094) throw new RangeError(`invalid VLAN id ${o.vlanId}`);
+  const m = stackedRequest(o, "vlan");
+  const vlan: VlanAttrs = { id: o.vlanId, protocol: o.protocol };
+  m.linkinfo = { kind: "vlan", vlan };
+  create(r, "vlan", m);
 }
 
 export function createDummy(r: NetlinkRequester, o: CreateLinkOptions): void {

@@ -1,6 +1,7 @@
 // rtnetlink links: struct ifinfomsg + IFLA_* attributes, request encoder and reply decoder.
-// Covers what tscni needs: bridge, veth (peer nested ifinfomsg), dummy, ifb; bridge port flags
-// (IFLA_PROTINFO / IFLA_INFO_SLAVE_DATA) and bridge VLANs (IFLA_AF_SPEC under AF_BRIDGE).
+// Covers what tscni needs: bridge, veth (peer nested ifinfomsg), macvlan/macvtap, ipvlan, 802.1Q vlan,
+// dummy, ifb; bridge port flags (IFLA_PROTINFO / IFLA_INFO_SLAVE_DATA) and bridge VLANs (IFLA_AF_SPEC
+// under AF_BRIDGE).
 import {
   attrBe16,
   attrView,
@@ -58,6 +59,37 @@ export const IFLA_INFO_SLAVE_KIND = 4;
 export const IFLA_INFO_SLAVE_DATA = 5;
 
 export const VETH_INFO_PEER = 1;
+
+// IFLA_INFO_DATA of kind "macvlan" / "macvtap" (linux/if_link.h)
+export const IFLA_MACVLAN_MODE = 1;
+export const IFLA_MACVLAN_FLAGS = 2;
+export const IFLA_MACVLAN_BC_QUEUE_LEN = 7;
+export const IFLA_MACVLAN_BC_QUEUE_LEN_USED = 8;
+
+export const MACVLAN_MODE_PRIVATE = 1;
+export const MACVLAN_MODE_VEPA = 2;
+export const MACVLAN_MODE_BRIDGE = 4;
+export const MACVLAN_MODE_PASSTHRU = 8;
+export const MACVLAN_MODE_SOURCE = 16;
+
+// IFLA_INFO_DATA of kind "ipvlan"
+export const IFLA_IPVLAN_MODE = 1;
+export const IFLA_IPVLAN_FLAGS = 2;
+
+export const IPVLAN_MODE_L2 = 0;
+export const IPVLAN_MODE_L3 = 1;
+export const IPVLAN_MODE_L3S = 2;
+
+export const IPVLAN_F_PRIVATE = 0x01;
+export const IPVLAN_F_VEPA = 0x02;
+
+// IFLA_INFO_DATA of kind "vlan"
+export const IFLA_VLAN_ID = 1;
+export const IFLA_VLAN_FLAGS = 2;
+export const IFLA_VLAN_PROTOCOL = 5;
+
+export const ETH_P_8021Q = 0x8100;
+export const ETH_P_8021AD = 0x88a8;
 
 export const RTEXT_FILTER_VF = 1;
 export const RTEXT_FILTER_BRVLAN = 2;
@@ -146,6 +178,35 @@ export interface BridgePortAttrs {
   isolated?: boolean;
 }
 
+/** IFLA_MACVLAN_* settings (IFLA_INFO_DATA of kind "macvlan" or "macvtap"). */
+export interface MacvlanAttrs {
+  /** MACVLAN_MODE_* */
+  mode?: number;
+  flags?: number;
+  /** broadcast queue length requested (0 or absent = kernel default) */
+  bcQueueLen?: number;
+  /** the queue length in use (read only: the largest request among the master's macvlans) */
+  bcQueueLenUsed?: number;
+}
+
+/** IFLA_IPVLAN_* settings (IFLA_INFO_DATA of kind "ipvlan"). */
+export interface IpvlanAttrs {
+  /** IPVLAN_MODE_* */
+  mode?: number;
+  /** IPVLAN_F_* */
+  flags?: number;
+}
+
+/** IFLA_VLAN_* settings (IFLA_INFO_DATA of kind "vlan"). */
+export interface VlanAttrs {
+  /** 802.1Q id, 0-4094 */
+  id?: number;
+  /** ethertype, ETH_P_8021Q (default) or ETH_P_8021AD */
+  protocol?: number;
+  /** struct ifla_vlan_flags: VLAN_FLAG_* bits to set, and which bits the request changes */
+  flags?: { flags: number; mask: number };
+}
+
 /** One struct bridge_vlan_info. */
 export interface BridgeVlanInfo {
   flags: number;
@@ -158,6 +219,12 @@ export interface LinkInfoRequest {
   bridge?: BridgeAttrs;
   /** VETH_INFO_PEER for kind "veth": the peer's ifinfomsg and attributes. */
   vethPeer?: LinkRequest;
+  /** IFLA_INFO_DATA for kind "macvlan" / "macvtap". */
+  macvlan?: MacvlanAttrs;
+  /** IFLA_INFO_DATA for kind "ipvlan". */
+  ipvlan?: IpvlanAttrs;
+  /** IFLA_INFO_DATA for kind "vlan". */
+  vlan?: VlanAttrs;
 }
 
 /** What an RTM_NEWLINK/SETLINK/DELLINK/GETLINK request carries. Absent fields are not sent. */
@@ -206,6 +273,9 @@ export interface Link {
   kind?: string;
   slaveKind?: string;
   bridge?: BridgeAttrs;
+  macvlan?: MacvlanAttrs;
+  ipvlan?: IpvlanAttrs;
+  vlan?: VlanAttrs;
   /** Bridge port settings, from IFLA_INFO_SLAVE_DATA or (AF_BRIDGE dumps) IFLA_PROTINFO. */
   port?: BridgePortAttrs;
   /** Bridge VLANs (AF_BRIDGE dumps with RTEXT_FILTER_BRVLAN). */
@@ -252,12 +322,39 @@ export function writeBridgePortAttrs(w: NlWriter, p: BridgePortAttrs): void {
   }
 }
 
+function writeMacvlanAttrs(w: NlWriter, m: MacvlanAttrs): void {
+  if (m.mode !== undefined) w.attrU32(IFLA_MACVLAN_MODE, m.mode);
+  if (m.flags !== undefined) w.attrU16(IFLA_MACVLAN_FLAGS, m.flags);
+  if (m.bcQueueLen !== undefined) w.attrU32(IFLA_MACVLAN_BC_QUEUE_LEN, m.bcQueueLen);
+}
+
+function writeIpvlanAttrs(w: NlWriter, m: IpvlanAttrs): void {
+  if (m.mode !== undefined) w.attrU16(IFLA_IPVLAN_MODE, m.mode);
+  if (m.flags !== undefined) w.attrU16(IFLA_IPVLAN_FLAGS, m.flags);
+}
+
+function writeVlanAttrs(w: NlWriter, v: VlanAttrs): void {
+  if (v.id !== undefined) w.attrU16(IFLA_VLAN_ID, v.id);
+  if (v.flags !== undefined) w.nest(IFLA_VLAN_FLAGS).u32(v.flags.flags).u32(v.flags.mask).end();
+  if (v.protocol !== undefined) w.attrBe16(IFLA_VLAN_PROTOCOL, v.protocol);
+}
+
+/** The kind-specific IFLA_INFO_DATA writer, if li carries settings for one. */
+function infoDataWriter(li: LinkInfoRequest): ((w: NlWriter) => void) | undefined {
+  if (li.bridge) return (w) => writeBridgeAttrs(w, li.bridge!);
+  if (li.macvlan) return (w) => writeMacvlanAttrs(w, li.macvlan!);
+  if (li.ipvlan) return (w) => writeIpvlanAttrs(w, li.ipvlan!);
+  if (li.vlan) return (w) => writeVlanAttrs(w, li.vlan!);
+  return undefined;
+}
+
 function writeLinkInfo(w: NlWriter, li: LinkInfoRequest): void {
   w.nest(IFLA_LINKINFO);
   w.attrStr(IFLA_INFO_KIND, li.kind);
-  if (li.bridge) {
+  const data = infoDataWriter(li);
+  if (data) {
     w.nest(IFLA_INFO_DATA);
-    writeBridgeAttrs(w, li.bridge);
+    data(w);
     w.end();
   } else if (li.vethPeer) {
     w.nest(IFLA_INFO_DATA).nest(VETH_INFO_PEER);
@@ -318,6 +415,50 @@ function decodeBridgeAttrs(dv: DataView, off: number, end: number): BridgeAttrs 
   return b;
 }
 
+function decodeMacvlanAttrs(dv: DataView, off: number, end: number): MacvlanAttrs {
+  const m: MacvlanAttrs = {};
+  forEachAttr(dv, off, end, (t, o, l) => {
+    if (t === IFLA_MACVLAN_MODE) m.mode = attrU32(dv, o, l);
+    else if (t === IFLA_MACVLAN_FLAGS) m.flags = attrU16(dv, o, l);
+    else if (t === IFLA_MACVLAN_BC_QUEUE_LEN) m.bcQueueLen = attrU32(dv, o, l);
+    else if (t === IFLA_MACVLAN_BC_QUEUE_LEN_USED) m.bcQueueLenUsed = attrU32(dv, o, l);
+  });
+  return m;
+}
+
+function decodeIpvlanAttrs(dv: DataView, off: number, end: number): IpvlanAttrs {
+  const m: IpvlanAttrs = {};
+  forEachAttr(dv, off, end, (t, o, l) => {
+    if (t === IFLA_IPVLAN_MODE) m.mode = attrU16(dv, o, l);
+    else if (t === IFLA_IPVLAN_FLAGS) m.flags = attrU16(dv, o, l);
+  });
+  return m;
+}
+
+function decodeVlanAttrs(dv: DataView, off: number, end: number): VlanAttrs {
+  const v: VlanAttrs = {};
+  forEachAttr(dv, off, end, (t, o, l) => {
+    if (t === IFLA_VLAN_ID) v.id = attrU16(dv, o, l);
+    else if (t === IFLA_VLAN_PROTOCOL) v.protocol = attrBe16(dv, o, l);
+    else if (t === IFLA_VLAN_FLAGS) {
+      if (l < 8) throw new NetlinkDecodeError(`ifla_vlan_flags of ${l} bytes`, o);
+      v.flags = { flags: dv.getUint32(o, LE), mask: dv.getUint32(o + 4, LE) };
+    }
+  });
+  return v;
+}
+
+/** Decodes IFLA_INFO_DATA [off, end) for the kinds this codec knows into link. */
+function decodeInfoData(dv: DataView, off: number, end: number, link: Link): void {
+  switch (link.kind) {
+    case "bridge": link.bridge = decodeBridgeAttrs(dv, off, end); break;
+    case "macvlan":
+    case "macvtap": link.macvlan = decodeMacvlanAttrs(dv, off, end); break;
+    case "ipvlan": link.ipvlan = decodeIpvlanAttrs(dv, off, end); break;
+    case "vlan": link.vlan = decodeVlanAttrs(dv, off, end); break;
+  }
+}
+
 const PORT_BOOL_BY_TYPE: (keyof BridgePortAttrs | undefined)[] = [];
 for (const [key, type] of PORT_BOOLS) PORT_BOOL_BY_TYPE[type] = key;
 
@@ -346,7 +487,7 @@ function decodeLinkInfo(dv: DataView, off: number, end: number, link: Link): voi
     else if (t === IFLA_INFO_DATA) (data = o), (dataEnd = o + l);
     else if (t === IFLA_INFO_SLAVE_DATA) (slave = o), (slaveEnd = o + l);
   });
-  if (data >= 0 && link.kind === "bridge") link.bridge = decodeBridgeAttrs(dv, data, dataEnd);
+  if (data >= 0) decodeInfoData(dv, data, dataEnd, link);
   if (slave >= 0 && link.slaveKind === "bridge") link.port = decodeBridgePortAttrs(dv, slave, slaveEnd);
 }
 

@@ -11,6 +11,11 @@ import {
   IFLA_EXT_MASK,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
+  IFLA_IPVLAN_MODE,
+  IFLA_LINK,
+  IFLA_MACVLAN_BC_QUEUE_LEN,
+  IFLA_MACVLAN_MODE,
+  IFLA_VLAN_ID,
   IFLA_INFO_KIND,
   IFLA_LINKINFO,
   IFLA_MASTER,
@@ -31,7 +36,10 @@ import {
   bridgeVlanDel,
   createBridge,
   createIfb,
+  createIpvlan,
+  createMacvlan,
   createVeth,
+  createVlan,
   deleteLink,
   getLinkByIndex,
   getLinkByName,
@@ -75,6 +83,31 @@ describe("link ops: requests", () => {
       ...attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("veth")), attr(IFLA_INFO_DATA, attr(VETH_INFO_PEER, peer))),
     ];
     expect(hex(c.last().body)).toBe(hex(expected));
+  });
+
+  it("createMacvlan: parent, mode, bcQueueLen, mac, target netns -> IFLA_LINK + macvlan data; bcQueueLen 0 not sent", () => {
+    const c = new FakeConn();
+    createMacvlan(c, { name: "veth00ff00ff", parent: { ifindex: 4, name: "hv0" }, mode: 4, bcQueueLen: 100, mac: "02:00:00:00:00:09", netnsFd: 11 });
+    expect(c.last()).toMatchObject({ type: RTM_NEWLINK, flags: CREATE, op: "create macvlan veth00ff00ff" });
+    const data = [...attr(IFLA_MACVLAN_MODE, u32(4)), ...attr(IFLA_MACVLAN_BC_QUEUE_LEN, u32(100))];
+    const expected = [...ifinfomsg(0, 0), ...attr(IFLA_IFNAME, str("veth00ff00ff")), ...attr(IFLA_ADDRESS, [2, 0, 0, 0, 0, 9]), ...attr(IFLA_LINK, u32(4)), ...attr(IFLA_NET_NS_FD, u32(11)), ...attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("macvlan")), attr(IFLA_INFO_DATA, data))];
+    expect(hex(c.last().body)).toBe(hex(expected));
+    createMacvlan(c, { name: "m0", parent: 4, mode: 1, bcQueueLen: 0 });
+    expect(hex(c.last().body)).toContain(hex(attr(IFLA_INFO_DATA, attr(IFLA_MACVLAN_MODE, u32(1)))));
+    expect(hex(c.last().body)).not.toContain(hex(attr(IFLA_MACVLAN_BC_QUEUE_LEN, u32(0))));
+  });
+
+  it("createIpvlan / createVlan: parent and kind data; a VLAN id out of 0-4094 -> RangeError before sending", () => {
+    const c = new FakeConn();
+    createIpvlan(c, { name: "i0", parent: 2, mode: 1, mtu: 1400 });
+    const ipv = [...ifinfomsg(0, 0), ...attr(IFLA_IFNAME, str("i0")), ...attr(IFLA_MTU, u32(1400)), ...attr(IFLA_LINK, u32(2)), ...attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("ipvlan")), attr(IFLA_INFO_DATA, attr(IFLA_IPVLAN_MODE, u16(1))))];
+    expect(hex(c.last().body)).toBe(hex(ipv));
+    createVlan(c, { name: "v0", parent: 2, vlanId: 0 });
+    const vl = [...ifinfomsg(0, 0), ...attr(IFLA_IFNAME, str("v0")), ...attr(IFLA_LINK, u32(2)), ...attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("vlan")), attr(IFLA_INFO_DATA, attr(IFLA_VLAN_ID, u16(0))))];
+    expect(hex(c.last().body)).toBe(hex(vl));
+    const n = c.calls.length;
+    expect(() => createVlan(c, { name: "v1", parent: 2, vlanId: 4095 })).toThrow(RangeError);
+    expect(c.calls.length).toBe(n);
   });
 
   it("createIfb: up with txqlen -> IFF_UP in flags/change and IFLA_TXQLEN", () => {

@@ -7,7 +7,28 @@ import {
   BRIDGE_VLAN_INFO_RANGE_END,
   BRIDGE_VLAN_INFO_UNTAGGED,
   decodeLink,
+  ETH_P_8021AD,
+  ETH_P_8021Q,
   IFF_UP,
+  IFLA_IPVLAN_FLAGS,
+  IFLA_IPVLAN_MODE,
+  IFLA_LINK,
+  IFLA_MACVLAN_BC_QUEUE_LEN,
+  IFLA_MACVLAN_BC_QUEUE_LEN_USED,
+  IFLA_MACVLAN_FLAGS,
+  IFLA_MACVLAN_MODE,
+  IFLA_VLAN_FLAGS,
+  IFLA_VLAN_ID,
+  IFLA_VLAN_PROTOCOL,
+  IPVLAN_F_PRIVATE,
+  IPVLAN_F_VEPA,
+  IPVLAN_MODE_L2,
+  IPVLAN_MODE_L3,
+  IPVLAN_MODE_L3S,
+  MACVLAN_MODE_BRIDGE,
+  MACVLAN_MODE_PASSTHRU,
+  MACVLAN_MODE_PRIVATE,
+  MACVLAN_MODE_VEPA,
   IFLA_AF_SPEC,
   IFLA_ADDRESS,
   IFLA_BR_VLAN_DEFAULT_PVID,
@@ -85,7 +106,15 @@ describe("link codec: kernel fixtures", () => {
     expect(decodeLink(dv, off, end)).toMatchObject({ kind: "ifb", txqlen: 32 });
   });
 
-  it.each(["link-lo", "link-bridge", "link-veth-port", "link-ifb"])("mirror: %s decoded -> re-encoded -> same fields", (name) => {
+  it("decode: macvlan on a veth master -> kind, mode bridge, requested and used bc queue len, parent ifindex", () => {
+    const { dv, off, end } = payload(loadFixture("link-macvlan"));
+    const l = decodeLink(dv, off, end);
+    expect(l).toMatchObject({ name: "mv0", kind: "macvlan", mtu: 1400, mac: "02:42:ac:11:00:09" });
+    expect(l.macvlan).toEqual({ mode: MACVLAN_MODE_BRIDGE, flags: 0, bcQueueLen: 100, bcQueueLenUsed: 100 });
+    expect(l.linkIndex).toBeGreaterThan(0);
+  });
+
+  it.each(["link-lo", "link-bridge", "link-veth-port", "link-ifb", "link-macvlan"])("mirror: %s decoded -> re-encoded -> same fields", (name) => {
     const { dv, off, end } = payload(loadFixture(name));
     const l = decodeLink(dv, off, end);
     const again = roundTrip({
@@ -215,5 +244,76 @@ describe("link codec: decoding hand-built replies", () => {
     const l = roundTrip({ family: AF_BRIDGE, ifindex: 4, protinfo: { hairpin: true, isolated: true, learning: false, state: 3, cost: 100, priority: 32 }, vlans: [{ flags: 6, vid: 1 }] });
     expect(l.port).toEqual({ hairpin: true, isolated: true, learning: false, state: 3, cost: 100, priority: 32 });
     expect(l.vlans).toEqual([{ flags: 6, vid: 1 }]);
+  });
+});
+
+describe("link codec: stacked kinds (macvlan, ipvlan, vlan)", () => {
+  it("encode: macvlan on a parent sent to another netns -> IFLA_LINK, IFLA_NET_NS_FD, u32 mode and bc queue len", () => {
+    const bytes = encode({ name: "veth0a1b2c3d", link: 4, netnsFd: 9, linkinfo: { kind: "macvlan", macvlan: { mode: MACVLAN_MODE_BRIDGE, bcQueueLen: 200 } } });
+    const data = [...attr(IFLA_MACVLAN_MODE, u32(4)), ...attr(IFLA_MACVLAN_BC_QUEUE_LEN, u32(200))];
+    const expected = msg(
+      RTM_NEWLINK,
+      0x605,
+      1,
+      ifinfomsg(0, 0),
+      attr(IFLA_IFNAME, str("veth0a1b2c3d")),
+      attr(IFLA_LINK, u32(4)),
+      attr(IFLA_NET_NS_FD, u32(9)),
+      attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("macvlan")), attr(IFLA_INFO_DATA, data)),
+    );
+    expect(hex(bytes)).toBe(hex(expected));
+  });
+
+  it("encode: ipvlan l3s with private flag -> u16 mode then u16 flags", () => {
+    const bytes = encode({ name: "ipv0", link: 2, linkinfo: { kind: "ipvlan", ipvlan: { mode: IPVLAN_MODE_L3S, flags: IPVLAN_F_PRIVATE } } });
+    const data = [...attr(IFLA_IPVLAN_MODE, u16(2)), ...attr(IFLA_IPVLAN_FLAGS, u16(1))];
+    const expected = msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 0), attr(IFLA_IFNAME, str("ipv0")), attr(IFLA_LINK, u32(2)), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("ipvlan")), attr(IFLA_INFO_DATA, data)));
+    expect(hex(bytes)).toBe(hex(expected));
+  });
+
+  it("encode: vlan id, flags struct and 802.1ad protocol -> u16 id, {u32 flags, u32 mask}, big-endian protocol", () => {
+    const bytes = encode({ name: "vl100", link: 3, linkinfo: { kind: "vlan", vlan: { id: 100, flags: { flags: 1, mask: 1 }, protocol: ETH_P_8021AD } } });
+    const data = [...attr(IFLA_VLAN_ID, u16(100)), ...attr(IFLA_VLAN_FLAGS, u32(1), u32(1)), ...attr(IFLA_VLAN_PROTOCOL, be16(0x88a8))];
+    const expected = msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 0), attr(IFLA_IFNAME, str("vl100")), attr(IFLA_LINK, u32(3)), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("vlan")), attr(IFLA_INFO_DATA, data)));
+    expect(hex(bytes)).toBe(hex(expected));
+  });
+
+  it("encode: kind without settings (dummy) -> IFLA_INFO_KIND only, no empty IFLA_INFO_DATA", () => {
+    const bytes = encode({ name: "dummy0", linkinfo: { kind: "dummy" } });
+    expect(hex(bytes)).toBe(hex(msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 0), attr(IFLA_IFNAME, str("dummy0")), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("dummy"))))));
+  });
+
+  it("decode: macvlan reply as the kernel sends it (mode, flags, bc queue len and used) -> macvlan attrs and parent", () => {
+    const data = [...attr(IFLA_MACVLAN_MODE, u32(8)), ...attr(IFLA_MACVLAN_FLAGS, u16(0)), ...attr(IFLA_MACVLAN_BC_QUEUE_LEN, u32(0)), ...attr(IFLA_MACVLAN_BC_QUEUE_LEN_USED, u32(1000))];
+    const bytes = msg(RTM_NEWLINK, 2, 1, ifinfomsg(0, 5, 0x1003), attr(IFLA_IFNAME, str("eth0")), attr(IFLA_LINK, u32(2)), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("macvlan")), attr(IFLA_INFO_DATA, data)));
+    const l = decodeLink(view(bytes), 16, bytes.length);
+    expect(l).toMatchObject({ name: "eth0", kind: "macvlan", linkIndex: 2, up: true });
+    expect(l.macvlan).toEqual({ mode: MACVLAN_MODE_PASSTHRU, flags: 0, bcQueueLen: 0, bcQueueLenUsed: 1000 });
+  });
+
+  it("decode: macvtap shares the macvlan attributes", () => {
+    const bytes = msg(RTM_NEWLINK, 2, 1, ifinfomsg(0, 6), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("macvtap")), attr(IFLA_INFO_DATA, attr(IFLA_MACVLAN_MODE, u32(2)))));
+    expect(decodeLink(view(bytes), 16, bytes.length).macvlan).toEqual({ mode: MACVLAN_MODE_VEPA });
+  });
+
+  it("decode: vlan flags shorter than the 8-byte struct -> NetlinkDecodeError", () => {
+    const bytes = msg(RTM_NEWLINK, 2, 1, ifinfomsg(0, 6), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("vlan")), attr(IFLA_INFO_DATA, attr(IFLA_VLAN_FLAGS, u32(1)))));
+    expect(() => decodeLink(view(bytes), 16, bytes.length)).toThrow(/ifla_vlan_flags/);
+  });
+
+  it("decode: INFO_DATA before INFO_KIND (any order) -> still decoded by kind", () => {
+    const bytes = msg(RTM_NEWLINK, 2, 1, ifinfomsg(0, 6), attr(IFLA_LINKINFO, attr(IFLA_INFO_DATA, attr(IFLA_IPVLAN_MODE, u16(1))), attr(IFLA_INFO_KIND, str("ipvlan"))));
+    expect(decodeLink(view(bytes), 16, bytes.length).ipvlan).toEqual({ mode: IPVLAN_MODE_L3 });
+  });
+
+  it.each([
+    ["macvlan", { kind: "macvlan", macvlan: { mode: MACVLAN_MODE_PRIVATE, flags: 0, bcQueueLen: 7 } }, "macvlan"],
+    ["ipvlan", { kind: "ipvlan", ipvlan: { mode: IPVLAN_MODE_L2, flags: IPVLAN_F_VEPA } }, "ipvlan"],
+    ["vlan", { kind: "vlan", vlan: { id: 4094, protocol: ETH_P_8021Q, flags: { flags: 0x4, mask: 0x5 } } }, "vlan"],
+  ] as const)("mirror: %s settings -> decoded back unchanged", (_n, linkinfo, key) => {
+    const l = roundTrip({ name: "x", link: 3, linkinfo });
+    expect(l.kind).toBe(linkinfo.kind);
+    expect(l.linkIndex).toBe(3);
+    expect(l[key]).toEqual((linkinfo as Record<string, unknown>)[key]);
   });
 });
