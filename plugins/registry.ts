@@ -10,8 +10,10 @@ export type PluginLoader = () => Promise<Plugin>;
 export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   bridge: async () => (await import("./main/bridge/index.ts")).default,
   ptp: async () => (await import("./main/ptp/index.ts")).default,
+  macvlan: async () => (await import("./main/macvlan/index.ts")).default,
   loopback: async () => (await import("./main/loopback/plugin.ts")).default,
   "host-local": async () => (await import("./ipam/host-local/index.ts")).default,
+  static: async () => (await import("./ipam/static/index.ts")).default,
   portmap: async () => (await import("./meta/portmap/index.ts")).default,
   bandwidth: async () => (await import("./meta/bandwidth/index.ts")).default,
 };

@@ -50,14 +50,21 @@ function firstGateways(result: Result): { v4?: string; v6?: string } {
   return gws;
 }
 
+export interface ConfigureIfaceOptions {
+  /** with an IPv6 gateway in the result, wait up to this long after link up for DAD to finish
+   * before adding routes, as the reference's ConfigureIface does (5 s there); 0/absent = no wait */
+  settleV6Ms?: number;
+}
+
 /** Applies result to the container interface ifindex/ifname. Runs sysctls inside the container netns. */
-export function configureIface(h: PodHandles, ifindex: number, ifname: string, result: Result): void {
+export function configureIface(h: PodHandles, ifindex: number, ifname: string, result: Result, o: ConfigureIfaceOptions = {}): void {
   const addrs = ipsForInterface(result, ifname);
   if (addrs.some(isV6)) h.inContainer(() => enableIPv6(ifname));
   const batch = h.ctr.batch();
   for (const cidr of addrs) addAddress(batch, { link: { ifindex, name: ifname }, cidr });
   setLinkUp(batch, ifindex);
   batch.commit();
+  if (o.settleV6Ms && firstGateways(result).v6) settleAddresses(h, ifindex, ifname, o.settleV6Ms);
   addRoutes(h, ifindex, ifname, result);
 }
 
