@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN_DIR, createNetns, deleteAllNetns, expectOk, runPluginSync, tempDir } from "./harness.ts";
 
-const NAMES = ["bridge", "ptp", "macvlan", "loopback", "host-local", "static", "portmap", "bandwidth"];
+const NAMES = ["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "loopback", "host-local", "static", "portmap", "bandwidth"];
 const ALL = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
 afterAll(deleteAllNetns);
@@ -40,7 +40,7 @@ describe("multicall executable", () => {
     expect(JSON.parse(lo.stdout).supportedVersions).toEqual(ALL);
     const self = spawnSync(join(BIN_DIR, "tscni"), [], { encoding: "utf8", env: {} });
     expect(self.status).toBe(0);
-    expect(self.stderr).toMatch(/^tscni v\d+\.\d+\.\d+: CNI plugins bridge, ptp, loopback, host-local, portmap, bandwidth/);
+    expect(self.stderr).toMatch(new RegExp(`^tscni v\\d+\\.\\d+\\.\\d+: CNI plugins ${NAMES.join(", ")}\\n`));
   });
 
   it("install: scripts/install writes every name atomically into a fresh dir", () => {

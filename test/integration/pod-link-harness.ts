@@ -4,6 +4,7 @@
 // runtime runs them. Everything is tscni-* and deleted by cleanup().
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { describe } from "vitest";
 import { BIN_DIR, createNetns, expectOk, REF_DIR, runPluginSync, sh, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
 
 export type Json = Record<string, any>;
@@ -19,18 +20,31 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((done) => setImmediate(done));
 }
 
-/** Whether this kernel can create links of `kind` (probed in a throwaway netns). */
-export function kernelHas(kind: string, extra: string[] = []): boolean {
+const PROBES: Record<string, string[]> = {
+  ipvlan: ["link", "add", "link", "p0", "name", "x0", "type", "ipvlan", "mode", "l2"],
+  vlan: ["link", "add", "link", "p0", "name", "x0", "type", "vlan", "id", "10"],
+  macvlan: ["link", "add", "link", "p0", "name", "x0", "type", "macvlan", "mode", "bridge"],
+  dummy: ["link", "add", "x0", "type", "dummy"],
+};
+
+/** Whether this kernel can create links of `kind` (probed in a throwaway netns holding a veth p0/p1). */
+export function kernelHas(kind: keyof typeof PROBES): boolean {
   if (!isRoot) return false;
   const ns = `tscni-probe-${randomBytes(4).toString("hex")}`;
   try {
     sh("ip", ["netns", "add", ns]);
     sh("ip", ["-n", ns, "link", "add", "p0", "type", "veth", "peer", "name", "p1"]);
-    const args = kind === "dummy" ? ["link", "add", "x0", "type", "dummy"] : ["link", "add", "link", "p0", "name", "x0", "type", kind, ...extra];
-    return spawnSync("ip", ["-n", ns, ...args]).status === 0;
+    return spawnSync("ip", ["-n", ns, ...PROBES[kind]!]).status === 0;
   } finally {
     sh("ip", ["netns", "del", ns], { allowFail: true });
   }
+}
+
+/** A describe block needing kernel link kinds: skipped with a message on a kernel without them. */
+export function describeKernel(kinds: (keyof typeof PROBES)[], name: string, body: () => void): void {
+  const missing = kinds.filter((k) => !kernelHas(k));
+  if (missing.length > 0) console.warn(`"${name}" skipped: this kernel lacks ${missing.join(", ")} (or not root)`);
+  describe.skipIf(missing.length > 0)(name, body);
 }
 
 export interface RunOpts {

@@ -1,11 +1,10 @@
 // The macvlan plugin: the pod gets a macvlan of a host (or, with linkInContainer, pod) interface.
 import type { Plugin } from "../../../shared/cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
-import { statusThroughIpam } from "../pod/single-iface.ts";
+import { delPodIface, statusThroughIpam } from "../pod/single-iface.ts";
 import { add } from "./add.ts";
 import { check } from "./check.ts";
-import { del } from "./del.ts";
 
 // GC: nothing of a macvlan lives outside the pod netns (the reference's GC is a no-op too).
-const plugin: Plugin = { type: "macvlan", supportedVersions: SUPPORTED_VERSIONS, add, del, check, status: statusThroughIpam };
+const plugin: Plugin = { type: "macvlan", supportedVersions: SUPPORTED_VERSIONS, add, del: delPodIface, check, status: statusThroughIpam };
 export default plugin;

@@ -4,12 +4,16 @@
 import { delegateStatus } from "../../../shared/cni/delegate.ts";
 import { CniError } from "../../../shared/cni/errors.ts";
 import type { CmdContext, StatusContext } from "../../../shared/cni/plugin.ts";
-import { CURRENT_VERSION, type Interface, type Result } from "../../../shared/cni/types.ts";
+import { CURRENT_VERSION, type DNS, type Interface, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName, setLinkUp } from "../../../shared/netlink/links.ts";
 import { writeSysctl } from "../../../shared/sys/sysctl.ts";
-import type { PodHandles } from "./handles.ts";
+import { runTeardown, UndoStack } from "../../../shared/undo.ts";
+import { withPodHandles, type PodHandles } from "./handles.ts";
 import { configureIface } from "./iface.ts";
+import { ipamDel } from "./ipam.ts";
+import { landPodLink } from "./link.ts";
+import { deleteContainerLink } from "./teardown.ts";
 
 /** How long ADD waits for IPv6 DAD when IPAM gave an IPv6 gateway (the reference's 5 s). */
 export const SETTLE_V6_MS = 5_000;
@@ -78,4 +82,57 @@ export function checkPodLink(h: PodHandles, iface: Interface, kind: string): Lin
 export async function statusThroughIpam(ctx: StatusContext): Promise<void> {
   const ipam = ctx.conf.ipam?.type;
   if (ipam) await delegateStatus(ipam, ctx);
+}
+
+/** What differs between the one-interface plugins' ADDs; the steps and their rollback are shared. */
+export interface PodIfaceAdd {
+  /** "macvlan", for messages */
+  what: string;
+  /**
+   * Called once with the open handles, before anything is created: resolves what the link needs
+   * (master, MTU bound: errors here leave nothing behind) and returns the function that creates the
+   * link in the pod netns under a temporary name (see pod/link.ts).
+   */
+  prepare(h: PodHandles): (tempName: string) => void;
+  /** The IPs to apply, registering their own rollback (IPAM ADD); undefined = L2 only (link up). */
+  addresses(undo: UndoStack): Promise<Result | undefined>;
+  /** arp_notify/ndisc_notify on the interface (macvlan, ipvlan) */
+  notify: boolean;
+  /** the network's dns, replacing IPAM's ({} drops it), or "ipam" to keep IPAM's (dummy) */
+  dns: DNS | "ipam";
+}
+
+/** ADD of a one-interface plugin: land the link, get the IPs, configure; every step undone on failure. */
+export async function addPodIface(ctx: CmdContext, o: PodIfaceAdd): Promise<Result> {
+  const log = (line: string) => process.stderr.write(`${o.what} ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
+  return withPodHandles(ctx.netns, (h) =>
+    new UndoStack().run(async (undo) => {
+      const arrive = o.prepare(h);
+      const link = landPodLink(h, undo, { ifname: ctx.ifname, what: o.what, arrive });
+      const ipam = await o.addresses(undo);
+      if (!ipam) return withDns(podIfaceResult(ctx, bringUp(h, link)), o.dns);
+      const result = podIfaceResult(ctx, link, ipam);
+      configurePodIface(h, link, result, { notify: o.notify });
+      return withDns(result, o.dns);
+    }, log),
+  );
+}
+
+function withDns(result: Result, dns: DNS | "ipam"): Result {
+  if (dns === "ipam") return result;
+  if (Object.keys(dns).length > 0) result.dns = { ...dns };
+  else delete result.dns;
+  return result;
+}
+
+/**
+ * DEL of a one-interface plugin: release the IP (when ipam.type is set), delete the pod link. Reads no
+ * plugin key and never looks at the master, so it succeeds when the master, the link or the netns is
+ * gone and when repeated (the reference's vlan DEL and 1.1.1's macvlan DEL fail without the master).
+ */
+export async function delPodIface(ctx: CmdContext): Promise<void> {
+  await runTeardown([
+    ["release IP", () => ipamDel(ctx)],
+    ["delete container interface", () => deleteContainerLink(ctx)],
+  ]);
 }
