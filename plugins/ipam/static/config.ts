@@ -7,7 +7,7 @@
 //   3. args.cni.ips [CIDR...]       REPLACES the list (entries carry no gateway)
 //   4. runtimeConfig.ips [CIDR...]  REPLACES the list (capability "ips")
 import { loadArgs, type ArgPair } from "../../../shared/cni/args.ts";
-import { CniError, ErrorCode, invalidConfig } from "../../../shared/cni/errors.ts";
+import { internalError, invalidConfig } from "../../../shared/cni/errors.ts";
 import { ConfigReader, type JsonValue } from "../../../shared/cni/reader.ts";
 import type { DNS, Route } from "../../../shared/cni/types.ts";
 import { contains, formatCIDR, formatIP, makeCidr, parseCIDR, parseIP, type Cidr, type IP } from "../../../shared/ip/index.ts";
@@ -93,7 +93,7 @@ function readDns(ipam: ConfigReader): DNS {
 }
 
 /** Errors of the CNI_ARGS part are the reference's untyped ones (999), like every LoadArgs caller. */
-const argsError = (msg: string) => new CniError(ErrorCode.Internal, msg);
+const argsError = internalError;
 
 function applyCniArgs(list: Pending[], input: StaticInput): Pending[] {
   const args = loadArgs(input.cniArgs, { IP: (v: string) => v, GATEWAY: (v: string) => v }, input.ignoreUnknownArgs);

@@ -1,7 +1,7 @@
 // static IPAM: the addresses, routes and dns of the config (or of CNI_ARGS / args.cni.ips /
 // runtimeConfig.ips, see config.ts) returned as an IPAM result. Pure computation: no store, no
 // netns access; DEL has nothing to release.
-import { CniError, ErrorCode } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext, Plugin } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
 import { formatCIDR, formatIP, ipEqual, parseCIDR, parseIP } from "../../../shared/ip/index.ts";
@@ -39,7 +39,7 @@ export function check(ctx: CmdContext): void {
     if (!got || !want.gateway) continue;
     const gw = got.gateway ? parseIP(got.gateway) : undefined;
     if (!gw || !ipEqual(gw, want.gateway)) {
-      throw new CniError(ErrorCode.Internal, `static: Failed to match addr ${formatIP(want.address.ip)} on interface ${ctx.ifname}`);
+      throw internalError(`static: Failed to match addr ${formatIP(want.address.ip)} on interface ${ctx.ifname}`);
     }
   }
 }

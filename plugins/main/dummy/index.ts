@@ -1,7 +1,7 @@
 // The dummy plugin (reference v1.2.0+): the pod gets a dummy link carrying the IPAM addresses. The
 // result keeps IPAM's dns (the network's dns is ignored, as the reference); CHECK also wants it up.
 import { delegateCheck } from "../../../shared/cni/delegate.ts";
-import { CniError, invalidConfig } from "../../../shared/cni/errors.ts";
+import { internalError, invalidConfig } from "../../../shared/cni/errors.ts";
 import type { CmdContext, Plugin } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
@@ -12,7 +12,7 @@ import { ipamAdd } from "../pod/ipam.ts";
 import { addPodIface, checkPodLink, delPodIface, findPodInterface, statusThroughIpam } from "../pod/single-iface.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 function ipamTypeOf(ctx: CmdContext): string {

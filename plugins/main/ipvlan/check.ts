@@ -1,7 +1,7 @@
 // ipvlan CHECK: IPAM CHECK, the master (when named), then the pod link (kind, mode, MAC), its
 // addresses and the result's routes.
 import { delegateCheck } from "../../../shared/cni/delegate.ts";
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { checkAddresses, checkRoutes } from "../pod/check.ts";
 import { withPodHandles } from "../pod/handles.ts";
@@ -10,7 +10,7 @@ import { checkPodLink, findPodInterface } from "../pod/single-iface.ts";
 import { IPVLAN_MODES, parseIpvlanConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 const modeName = (mode: number | undefined): string =>

@@ -18,7 +18,7 @@
 // Rollback: as soon as the link is in the pod netns, landPodLink pushes its inverse on the undo
 // stack (`leave`, by default deleting the link); a later failing step of the plugin unwinds it.
 // DEL of a link landed this way is pod/teardown.ts deleteContainerLink (gone netns/link = done).
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";
 import { deleteLink, getLinkByIndex, getLinkByName, setLinkName } from "../../../shared/netlink/links.ts";
@@ -51,16 +51,16 @@ export interface PodLinkArrival {
 export function landPodLink(h: PodHandles, undo: UndoStack, a: PodLinkArrival): Link {
   const tempName = arriveUnderTempName(a);
   const temp = getLinkByName(h.ctr, tempName);
-  if (!temp) throw new CniError(999, `failed to find ${a.what} "${tempName}" in the container just after creating it`);
+  if (!temp) throw internalError(`failed to find ${a.what} "${tempName}" in the container just after creating it`);
   const leave = a.leave ?? ((l: Link) => deleteIfPresent(h, l));
   undo.push(`remove ${a.what} ${a.ifname}`, () => leave(temp));
   try {
     setLinkName(h.ctr, temp, a.ifname);
   } catch (e) {
-    throw new CniError(999, `failed to rename ${a.what} to "${a.ifname}": ${e instanceof Error ? e.message : String(e)}`);
+    throw wrapError(`failed to rename ${a.what} to "${a.ifname}"`, e);
   }
   const landed = getLinkByIndex(h.ctr, temp.ifindex);
-  if (!landed) throw new CniError(999, `failed to refetch ${a.what} "${a.ifname}"`);
+  if (!landed) throw internalError(`failed to refetch ${a.what} "${a.ifname}"`);
   return landed;
 }
 

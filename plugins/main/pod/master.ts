@@ -1,7 +1,7 @@
 // The parent ("master") link of a stacked pod interface (macvlan, ipvlan, vlan): looked up by name in
 // the host netns, or in the pod netns with linkInContainer; an empty name means the interface of the
 // first default route there, as the reference resolves it.
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByIndex, getLinkByName } from "../../../shared/netlink/links.ts";
 import type { NetlinkConn } from "../../../shared/netlink/request.ts";
@@ -9,7 +9,7 @@ import { listRoutes } from "../../../shared/netlink/routes.ts";
 import type { PodHandles } from "./handles.ts";
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 /** The handle of the netns the master lives in. */

@@ -2,7 +2,7 @@
 // host (macvlan, ipvlan, vlan, dummy; host-device and tap next): the result shape every one of them
 // shares, and the reference's ConfigureIface applied to the landed link.
 import { delegateStatus } from "../../../shared/cni/delegate.ts";
-import { CniError } from "../../../shared/cni/errors.ts";
+import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext, StatusContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type DNS, type Interface, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
@@ -19,7 +19,7 @@ import { deleteContainerLink } from "./teardown.ts";
 export const SETTLE_V6_MS = 5_000;
 
 const fail = (msg: string): never => {
-  throw new CniError(999, msg);
+  throw internalError(msg);
 };
 
 /** interfaces = [the pod link], and the IPAM result (if any) with every IP on that interface (index 0). */
