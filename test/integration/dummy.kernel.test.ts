@@ -3,12 +3,11 @@
 // result keeps IPAM's dns, CHECK wants the link up and does not check routes. Needs a kernel with dummy
 // links: skipped here otherwise; scripts/test-vm runs it in a VM with Debian's kernel (every process
 // costs ~1 s there: few plugin runs per test).
-import { afterAll, afterEach, expect, it } from "vitest";
-import { createNetns, runPluginSync, type TestNetns } from "./harness.ts";
-import { addrs, describeKernel, linkOf, nonLo, routes, yieldToEventLoop, type Json } from "./pod-link-harness.ts";
+import { afterAll, expect, it } from "vitest";
+import { createNetns, describeKernel, runPluginSync, type TestNetns } from "./harness.ts";
+import { addrs, linkOf, nonLo, routes, type Json } from "./pod-link-harness.ts";
 
 const spaces: TestNetns[] = [];
-afterEach(() => yieldToEventLoop());
 
 function pod(): TestNetns {
   const ns = createNetns("dummy-pod");

@@ -3,12 +3,11 @@
 // with ipvlan: skipped here otherwise; scripts/test-vm runs it in a VM with Debian's kernel, where every
 // process costs ~1 s (QEMU TCG): one lab for the file, few plugin runs per test. Two ipvlans of one
 // master cannot hold the same address (EADDRINUSE): every pod gets its own.
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { hasReference, type TestNetns } from "./harness.ts";
-import { addrs, describeKernel, LinkLab, linkOf, nonLo, normalized, ping, routes, sysctl, yieldToEventLoop, type Json } from "./pod-link-harness.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel, hasReference, type TestNetns } from "./harness.ts";
+import { addrs, LinkLab, linkOf, nonLo, normalized, ping, routes, sysctl, type Json } from "./pod-link-harness.ts";
 
 let l: LinkLab;
-afterEach(() => yieldToEventLoop());
 
 function conf(host: number, extra: Json = {}, ipam: Json = {}): Json {
   return {

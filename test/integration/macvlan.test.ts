@@ -5,17 +5,14 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN_DIR, hasReference, type TestNetns } from "./harness.ts";
-import { addrs, isRoot, yieldToEventLoop, LinkLab, linkOf, nonLo, normalized, ping, routes, sysctl, type Json } from "./pod-link-harness.ts";
+import { addrs, isRoot, LinkLab, linkOf, nonLo, normalized, ping, routes, sysctl, type Json } from "./pod-link-harness.ts";
 
 const hasBinary = existsSync(join(BIN_DIR, "macvlan"));
 const run = isRoot && hasBinary ? describe : describe.skip;
 
 let lab: LinkLab;
 let n = 40;
-afterEach(async () => {
-  lab?.cleanup();
-  await yieldToEventLoop();
-});
+afterEach(() => lab?.cleanup());
 
 function newLab(): LinkLab {
   lab = new LinkLab("macvlan", n++);

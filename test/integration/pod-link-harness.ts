@@ -2,50 +2,11 @@
 // master (a veth end, hv0), an "ext" netns holding its peer (ext0, 10.<n>.0.1/24 and fd<n>::1/64) so
 // traffic from a pod crosses the master, and pod netns. Plugins run inside the node netns exactly as a
 // runtime runs them. Everything is tscni-* and deleted by cleanup().
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { describe } from "vitest";
-import { BIN_DIR, createNetns, expectOk, REF_DIR, runPluginSync, sh, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
+import { BIN_DIR, createNetns, expectOk, REF_DIR, runPluginSync, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
 
 export type Json = Record<string, any>;
 
 export const isRoot = process.getuid?.() === 0;
-
-/**
- * Lets the worker's event loop run (vitest's worker RPC answers arrive there): tests made only of
- * synchronous spawns otherwise block it for the whole file, and vitest reports a bogus
- * "Timeout calling onTaskUpdate" after 60 s. Await it in afterEach.
- */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((done) => setImmediate(done));
-}
-
-const PROBES: Record<string, string[]> = {
-  ipvlan: ["link", "add", "link", "p0", "name", "x0", "type", "ipvlan", "mode", "l2"],
-  vlan: ["link", "add", "link", "p0", "name", "x0", "type", "vlan", "id", "10"],
-  macvlan: ["link", "add", "link", "p0", "name", "x0", "type", "macvlan", "mode", "bridge"],
-  dummy: ["link", "add", "x0", "type", "dummy"],
-};
-
-/** Whether this kernel can create links of `kind` (probed in a throwaway netns holding a veth p0/p1). */
-export function kernelHas(kind: keyof typeof PROBES): boolean {
-  if (!isRoot) return false;
-  const ns = `tscni-probe-${randomBytes(4).toString("hex")}`;
-  try {
-    sh("ip", ["netns", "add", ns]);
-    sh("ip", ["-n", ns, "link", "add", "p0", "type", "veth", "peer", "name", "p1"]);
-    return spawnSync("ip", ["-n", ns, ...PROBES[kind]!]).status === 0;
-  } finally {
-    sh("ip", ["netns", "del", ns], { allowFail: true });
-  }
-}
-
-/** A describe block needing kernel link kinds: skipped with a message on a kernel without them. */
-export function describeKernel(kinds: (keyof typeof PROBES)[], name: string, body: () => void): void {
-  const missing = kinds.filter((k) => !kernelHas(k));
-  if (missing.length > 0) console.warn(`"${name}" skipped: this kernel lacks ${missing.join(", ")} (or not root)`);
-  describe.skipIf(missing.length > 0)(name, body);
-}
 
 export interface RunOpts {
   pod?: TestNetns;

@@ -3,12 +3,11 @@
 // kernel with 802.1Q vlan: skipped here otherwise; scripts/test-vm runs it in a VM with Debian's kernel,
 // where every process costs ~1 s (QEMU TCG): one lab for the file, few plugin runs per test. One master
 // carries one link per VLAN id (EEXIST otherwise): every pod gets its own id.
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { hasReference, type TestNetns } from "./harness.ts";
-import { addrs, describeKernel, LinkLab, linkOf, nonLo, normalized, ping, routes, yieldToEventLoop, type Json } from "./pod-link-harness.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeKernel, hasReference, type TestNetns } from "./harness.ts";
+import { addrs, LinkLab, linkOf, nonLo, normalized, ping, routes, type Json } from "./pod-link-harness.ts";
 
 let l: LinkLab;
-afterEach(() => yieldToEventLoop());
 
 /** 10.70.<id>.<host> */
 const tagged = (id: number, host: number): string => `10.70.${id}.${host}`;
