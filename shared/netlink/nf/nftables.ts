@@ -1,10 +1,10 @@
 // nf_tables READ operations over a NetlinkConn (the same session logic rtnetlink uses): targeted
 // requests for one chain's rules, one set's elements, one table or chain. Unlike a libnftables
 // listing, none of them builds a cache of the whole ruleset. Pure: the socket comes from client.ts.
-import { ENOENT, NetlinkError } from "../errors.ts";
-import type { NetlinkConn } from "../request.ts";
+import { CNI_TRY_AGAIN_LATER, EINTR, ENOENT, NetlinkError } from "../errors.ts";
+import type { BodyWriter, MessageDecoder, NetlinkConn } from "../request.ts";
 import {
-  nfproto, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE,
+  NFNL_SUBSYS_NFTABLES, nfproto, readNfgenmsg, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE,
   NFT_MSG_NEWSET, NFT_MSG_NEWSETELEM, NFT_MSG_NEWTABLE, nftMsgType, type NfFamily,
 } from "./codec/nfgen.ts";
 import { decodeChain, decodeSet, decodeTable, writeGetChain, writeGetSet, writeGetTable, type NftChainMsg, type NftSetMsg, type NftTableMsg } from "./codec/objects.ts";
@@ -24,6 +24,36 @@ function absentAsUndefined<T>(fn: () => T): T | undefined {
   }
 }
 
+/** Dump attempts before a dump that keeps spanning ruleset generations is reported (code 11). */
+export const NF_DUMP_ATTEMPTS = 20;
+
+/**
+ * A dump whose parts all come from ONE ruleset generation. A set-element dump longer than one
+ * datagram resumes by position (the kernel skips the elements it already sent) and, unlike a rule dump,
+ * never sets NLM_F_DUMP_INTR: a transaction committed between two parts (another container's DEL)
+ * shifts the positions, and an element that was never touched is silently left out. Every nf_tables
+ * message carries the generation it was built in (nfgenmsg res_id, the low 16 bits of the kernel's
+ * base_seq), so parts from two generations mean "changed while reading": read again.
+ */
+export function consistentDump<T>(conn: NetlinkConn, type: number, op: string, body: BodyWriter, decode: MessageDecoder<T>): T[] {
+  for (let attempt = 1; ; attempt++) {
+    let first: number | undefined;
+    let mixed = false;
+    const items = conn.dump(type, 0, op, body, (dv, off, end, t) => {
+      if (t >> 8 === NFNL_SUBSYS_NFTABLES) {
+        const gen = readNfgenmsg(dv, off, end).resId;
+        first ??= gen;
+        if (gen !== first) mixed = true;
+      }
+      return decode(dv, off, end, t);
+    });
+    if (!mixed) return items;
+    if (attempt >= NF_DUMP_ATTEMPTS) {
+      throw new NetlinkError(op, EINTR, "EINTR", `ruleset changed during the dump ${NF_DUMP_ATTEMPTS} times`, CNI_TRY_AGAIN_LATER);
+    }
+  }
+}
+
 /** What a read keeps: `exprs` decodes rule expressions; `commentPrefix` drops entries whose comment does not start with it. */
 export interface NftReadOptions {
   readonly exprs?: boolean;
@@ -40,7 +70,7 @@ export function listRules(conn: NetlinkConn, family: NfFamily, table: string, ch
   const prefix = opts.commentPrefix === undefined ? undefined : commentPrefixBytes(opts.commentPrefix);
   const exprs = opts.exprs === true;
   const rules = absentAsUndefined(() =>
-    conn.dump(nftMsgType(NFT_MSG_GETRULE), 0, `list rules of ${family} ${table} ${chain}`, (w) => writeGetRules(w, f, table, chain),
+    consistentDump(conn, nftMsgType(NFT_MSG_GETRULE), `list rules of ${family} ${table} ${chain}`, (w) => writeGetRules(w, f, table, chain),
       (dv, off, end, type) => {
         if (type !== want || (prefix && !ruleCommentStartsWith(dv, off, end, prefix))) return undefined;
         return decodeRule(dv, off, end, exprs);
@@ -56,7 +86,7 @@ export function listSetElems(conn: NetlinkConn, family: NfFamily, table: string,
   const want = nftMsgType(NFT_MSG_NEWSETELEM);
   const prefix = opts.commentPrefix === undefined ? undefined : commentPrefixBytes(opts.commentPrefix);
   const msgs = absentAsUndefined(() =>
-    conn.dump(nftMsgType(NFT_MSG_GETSETELEM), 0, `list elements of ${family} ${table} ${set}`, (w) => writeGetSetElems(w, f, table, set),
+    consistentDump(conn, nftMsgType(NFT_MSG_GETSETELEM), `list elements of ${family} ${table} ${set}`, (w) => writeGetSetElems(w, f, table, set),
       (dv, off, end, type) => (type === want ? decodeSetElems(dv, off, end, prefix) : undefined)),
   );
   return msgs?.flatMap((m) => m.elements);

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { LE } from "../../../../../shared/netlink/codec/attr.ts";
 import { NLM_F_DUMP } from "../../../../../shared/netlink/codec/nlmsg.ts";
 import { NetlinkError } from "../../../../../shared/netlink/errors.ts";
-import { NFT_MSG_GETRULE, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, nftMsgType } from "../../../../../shared/netlink/nf/codec/nfgen.ts";
-import { getChain, getTable, listRules, listSetElems } from "../../../../../shared/netlink/nf/nftables.ts";
+import { NFT_MSG_GETRULE, NFT_MSG_GETSETELEM, NFT_MSG_NEWSETELEM, NFT_MSG_GETTABLE, nftMsgType } from "../../../../../shared/netlink/nf/codec/nfgen.ts";
+import { consistentDump, getChain, getTable, listRules, listSetElems, NF_DUMP_ATTEMPTS } from "../../../../../shared/netlink/nf/nftables.ts";
 import { NetlinkSession, type NetlinkTransport } from "../../../../../shared/netlink/session.ts";
 import { FakeConn } from "../fake-conn.ts";
 import { loadNft } from "./fixtures.ts";
@@ -95,5 +95,53 @@ describe("nf_tables ops through NetlinkSession (replayed kernel replies)", () =>
     expect(listRules(s, "inet", "cni_plugins_masquerade", "masq_checks", { exprs: true }).map((r) => r.exprs?.length)).toEqual([7, 7, 8]);
     const flags = new DataView(t.sent[2]!.buffer).getUint16(6, LE);
     expect(flags & NLM_F_DUMP).toBe(NLM_F_DUMP);
+  });
+});
+
+/** A connection whose successive dumps deliver the given parts, each an nfgenmsg stamped with a generation. */
+class GenerationConn {
+  dumps = 0;
+  constructor(private readonly script: number[][]) {}
+  request(): void {}
+  get<T>(): T | undefined {
+    return undefined;
+  }
+  dump<T>(_t: number, _f: number, _op: string, _b: unknown, decode: (dv: DataView, off: number, end: number, type: number) => T | undefined): T[] {
+    const gens = this.script[Math.min(this.dumps++, this.script.length - 1)]!;
+    return gens.flatMap((gen, i) => {
+      const dv = new DataView(new ArrayBuffer(4));
+      dv.setUint8(0, 2);
+      dv.setUint16(2, gen, false);
+      const v = decode(dv, 0, 4, nftMsgType(NFT_MSG_NEWSETELEM));
+      return v === undefined ? [] : [v];
+    });
+  }
+}
+
+describe("consistentDump: one ruleset generation per dump", () => {
+  const body = () => {};
+  const decode = (dv: DataView) => dv.getUint16(2, false);
+  it("dump: parts from two generations (a commit between parts) -> read again until all parts agree", () => {
+    const c = new GenerationConn([[7, 8], [8, 9, 9], [9, 9, 9]]);
+    expect(consistentDump(c, 1, "list", body, decode)).toEqual([9, 9, 9]);
+    expect(c.dumps).toBe(3);
+  });
+  it("dump: one generation throughout -> answered by the first dump", () => {
+    const c = new GenerationConn([[4, 4, 4, 4]]);
+    expect(consistentDump(c, 1, "list", body, decode)).toHaveLength(4);
+    expect(c.dumps).toBe(1);
+  });
+  it("dump: mixed generations on every attempt -> NetlinkError EINTR carrying CNI code 11", () => {
+    const c = new GenerationConn([[1, 2]]);
+    let err: unknown;
+    try {
+      consistentDump(c, 1, "list elements", body, decode);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NetlinkError);
+    expect((err as NetlinkError).errnoName).toBe("EINTR");
+    expect((err as NetlinkError & { cniCode?: number }).cniCode).toBe(11);
+    expect(c.dumps).toBe(NF_DUMP_ATTEMPTS);
   });
 });
