@@ -20,8 +20,25 @@ export interface NetConf {
 
 export type Verb = "ADD" | "DEL" | "CHECK" | "GC" | "STATUS";
 
+/** The skel's log channel, handed to every verb: plugins log here, never to process.stderr. */
+export interface PluginLog {
+  /** Writes text to the plugin's stderr (stdout is the CNI result). */
+  stderr(s: string): void;
+}
+
+/** A line logger over the skel's stderr: `<prefix>: <line>`; a closed stderr loses the line, never fails the verb. */
+export function lineLogger(io: PluginLog, prefix: string): (line: string) => void {
+  return (line) => {
+    try {
+      io.stderr(`${prefix}: ${line}\n`);
+    } catch {
+      /* informative only */
+    }
+  };
+}
+
 /** Everything an ADD/DEL/CHECK needs: validated env plus config. */
-export interface CmdContext {
+export interface CmdContext extends PluginLog {
   verb: "ADD" | "DEL" | "CHECK";
   containerId: string;
   /** may be "" on DEL */
@@ -40,7 +57,7 @@ export interface CmdContext {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface GcContext {
+export interface GcContext extends PluginLog {
   verb: "GC";
   path: string[];
   conf: NetConf;
@@ -49,7 +66,7 @@ export interface GcContext {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface StatusContext {
+export interface StatusContext extends PluginLog {
   verb: "STATUS";
   path: string[];
   conf: NetConf;

@@ -176,16 +176,17 @@ function cmdContext(io: SkelIO, inv: Invocation): CmdContext {
     conf: buildNetConf(inv.raw, inv.version),
     stdin: inv.stdin,
     env: io.env,
+    stderr: io.stderr,
   };
 }
 
 function gcContext(io: SkelIO, inv: Invocation): GcContext {
   const conf = buildNetConf(inv.raw, inv.version);
-  return { verb: "GC", path: inv.env.path, conf, validAttachments: validAttachments(inv.raw), stdin: inv.stdin, env: io.env };
+  return { verb: "GC", path: inv.env.path, conf, validAttachments: validAttachments(inv.raw), stdin: inv.stdin, env: io.env, stderr: io.stderr };
 }
 
 function statusContext(io: SkelIO, inv: Invocation): StatusContext {
-  return { verb: "STATUS", path: inv.env.path, conf: buildNetConf(inv.raw, inv.version), stdin: inv.stdin, env: io.env };
+  return { verb: "STATUS", path: inv.env.path, conf: buildNetConf(inv.raw, inv.version), stdin: inv.stdin, env: io.env, stderr: io.stderr };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,12 +4,25 @@
 import { formatIp } from "../netlink/codec/inet.ts";
 import { NFT_GOTO, NFT_JUMP } from "../netlink/nf/codec/data.ts";
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from "../netlink/nf/codec/nfgen.ts";
-import { NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_NFPROTO, NFT_PAYLOAD_NETWORK_HEADER, type NftExpr } from "../netlink/nf/codec/rule.ts";
+import { NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_IIFNAME, NFT_META_NFPROTO, NFT_PAYLOAD_NETWORK_HEADER, type NftExpr } from "../netlink/nf/codec/rule.ts";
 
 /** True when one of the expressions jumps or goes to `chain`. */
 export function reachesChain(exprs: readonly NftExpr[] | undefined, chain: string, how: "jump" | "goto" | "any" = "any"): boolean {
   const codes = how === "jump" ? [NFT_JUMP] : how === "goto" ? [NFT_GOTO] : [NFT_JUMP, NFT_GOTO];
   return (exprs ?? []).some((e) => e.name === "immediate" && e.verdict?.chain === chain && codes.includes(e.verdict.code));
+}
+
+/** The interface name an `iifname "x"` match compares with (NUL-padded in the rule), if any. */
+export function iifnameOf(exprs: readonly NftExpr[] | undefined): string | undefined {
+  let reg: number | undefined;
+  for (const e of exprs ?? []) {
+    if (e.name === "meta" && e.key === NFT_META_IIFNAME && e.dreg !== undefined) reg = e.dreg;
+    else if (e.name === "cmp" && reg !== undefined && e.sreg === reg && e.op === NFT_CMP_EQ && e.data) {
+      const nul = e.data.indexOf(0);
+      return new TextDecoder().decode(e.data.subarray(0, nul < 0 ? e.data.length : nul));
+    }
+  }
+  return undefined;
 }
 
 export interface MasqMatch {

@@ -21,6 +21,18 @@ export function nftQuote(s: string): string {
   return `"${s}"`;
 }
 
+/** A bare nft identifier (chain names: nft before 1.0.7 rejects a quoted one). */
+export function nftIdent(s: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.\-]*$/.test(s)) throw new FirewallInputError(`cannot use ${JSON.stringify(s)} as an nft identifier`);
+  return s;
+}
+
+/** A MAC address as nft's ether type writes it (six colon-separated hex bytes). */
+export function nftMac(mac: string): string {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw new FirewallInputError(`"${mac}" is not a MAC address`);
+  return mac;
+}
+
 /** Family keyword for an IP address ("ip" or "ip6"); throws on anything that is not an address. */
 export function ipFamilyOf(address: string): "ip" | "ip6" {
   // node:net's isIP would cost ~1 ms of start-up; a zone suffix is not an address here either

@@ -1,20 +1,21 @@
-// The nftables FirewallDriver: writes through libnftables in-process (shared/sys/nftables.ts, `nft -f -`
-// fallback), reads through targeted nfnetlink requests (system-nft.ts). All calls act on the calling
-// thread's network namespace; each operation is one nft transaction.
+// The nftables FirewallDriver over an NftRunner: writes are nft text applied as one transaction,
+// reads targeted nfnetlink requests. Production passes the system runner (system.ts builds it in a
+// plugin's entry); unit tests pass a fake. All calls act on the calling thread's network namespace.
 import { teardownLegacyIptablesMasq, teardownLegacyIptablesPortmap } from "./iptables.ts";
 import * as masq from "./masquerade.ts";
 import * as portmap from "./portmap.ts";
-import { systemNft } from "./system-nft.ts";
+import * as spoof from "./spoofcheck.ts";
 import type {
-  FirewallDriver, MasqAttachment, MasqSetup, NftRunner, PortConflict, PortForwardSetup, ValidAttachment,
+  FirewallDriver, MasqAttachment, MasqSetup, NftRunner, PortConflict, PortForwardSetup, SpoofCheck, SpoofCheckEntry, ValidAttachment,
 } from "./types.ts";
-
-/** The production runner. */
-export { systemNft };
 
 export class NftFirewall implements FirewallDriver {
   readonly name = "nftables" as const;
-  constructor(private readonly nft: NftRunner = systemNft) {}
+  constructor(private readonly nft: NftRunner) {}
+
+  available(): boolean {
+    return this.nft.available();
+  }
 
   setupIPMasq(setup: MasqSetup): void {
     masq.setupIPMasq(this.nft, setup);
@@ -28,35 +29,41 @@ export class NftFirewall implements FirewallDriver {
   gcIPMasq(network: string, valid: readonly ValidAttachment[]): void {
     masq.gcIPMasq(this.nft, network, valid);
   }
-  setupPortForward(setup: PortForwardSetup): void {
-    portmap.setupPortForward(this.nft, setup);
+
+  setupPortForward(setup: PortForwardSetup, network: string): void {
+    portmap.setupPortForward(this.nft, setup, network);
   }
-  teardownPortForward(containerId: string): void {
-    portmap.teardownPortForward(this.nft, containerId);
+  teardownPortForward(containerId: string, network: string): void {
+    portmap.teardownPortForward(this.nft, containerId, network);
   }
-  checkPortForward(setup: PortForwardSetup): void {
-    portmap.checkPortForward(this.nft, setup);
+  checkPortForward(setup: PortForwardSetup, network: string): void {
+    portmap.checkPortForward(this.nft, setup, network);
   }
-  findPortConflicts(setup: PortForwardSetup): PortConflict[] {
-    return portmap.findPortConflicts(this.nft, setup);
+  findPortConflicts(setup: PortForwardSetup, network: string): PortConflict[] {
+    return portmap.findPortConflicts(this.nft, setup, network);
   }
-  /** Reference iptables ipMasq chain for (network, containerId), v4 and v6; absent = no-op. */
-  teardownLegacyIptablesMasq(network: string, containerId: string): void {
+  gcPortForward(network: string, validContainerIds: ReadonlySet<string>): void {
+    portmap.gcPortForward(this.nft, network, validContainerIds);
+  }
+
+  setupSpoofCheck(s: SpoofCheck): void {
+    spoof.setupSpoofCheck(this.nft, s);
+  }
+  teardownSpoofCheck(uniqueId: string): void {
+    spoof.teardownSpoofCheck(this.nft, uniqueId);
+  }
+  checkSpoofCheck(uniqueId: string): void {
+    spoof.checkSpoofCheck(this.nft, uniqueId);
+  }
+  gcSpoofCheck(stale: (entry: SpoofCheckEntry) => boolean): void {
+    spoof.gcSpoofCheck(this.nft, stale);
+  }
+
+  /** The runner lets it skip forking iptables when no such chain can exist (the common case). */
+  teardownLegacyIPMasq(network: string, containerId: string): void {
     teardownLegacyIptablesMasq(network, containerId, this.nft);
   }
-  /** Reference iptables portmap CNI-DN-/CNI-SN- chains, v4 and v6; absent = no-op. */
-  teardownLegacyIptablesPortmap(network: string, containerId: string): void {
+  teardownLegacyPortForward(network: string, containerId: string): void {
     teardownLegacyIptablesPortmap(network, containerId, this.nft);
   }
 }
-
-const defaultDriver = new NftFirewall();
-
-export const setupIPMasq = (s: MasqSetup): void => defaultDriver.setupIPMasq(s);
-export const teardownIPMasq = (a: MasqAttachment): void => defaultDriver.teardownIPMasq(a);
-export const checkIPMasq = (s: MasqSetup): void => defaultDriver.checkIPMasq(s);
-export const gcIPMasq = (network: string, valid: readonly ValidAttachment[]): void => defaultDriver.gcIPMasq(network, valid);
-export const setupPortForward = (s: PortForwardSetup): void => defaultDriver.setupPortForward(s);
-export const teardownPortForward = (containerId: string): void => defaultDriver.teardownPortForward(containerId);
-export const checkPortForward = (s: PortForwardSetup): void => defaultDriver.checkPortForward(s);
-export const findPortConflicts = (s: PortForwardSetup): PortConflict[] => defaultDriver.findPortConflicts(s);

@@ -1,8 +1,13 @@
-// A FirewallDriver that does nothing: for configurations that must not touch the firewall.
+// The FirewallDriver that programs nothing, for a node whose firewall is managed by someone else
+// (netavark's fwnone): setups and teardowns succeed without touching the kernel, checks pass, nothing
+// conflicts, and it is always available.
 import type { FirewallDriver, PortConflict } from "./types.ts";
 
 export class NoneFirewall implements FirewallDriver {
   readonly name = "none" as const;
+  available(): boolean {
+    return true;
+  }
   setupIPMasq(): void {}
   teardownIPMasq(): void {}
   checkIPMasq(): void {}
@@ -13,4 +18,11 @@ export class NoneFirewall implements FirewallDriver {
   findPortConflicts(): PortConflict[] {
     return [];
   }
+  gcPortForward(): void {}
+  setupSpoofCheck(): void {}
+  teardownSpoofCheck(): void {}
+  checkSpoofCheck(): void {}
+  gcSpoofCheck(): void {}
+  teardownLegacyIPMasq(): void {}
+  teardownLegacyPortForward(): void {}
 }

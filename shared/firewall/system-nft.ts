@@ -1,4 +1,4 @@
-// The production NftRunner: writes through libnftables (shared/sys/nftables.ts: one transaction per
+// The production NftRunner (only system.ts and the plugin entries may import it; architecture test): writes through libnftables (shared/sys/nftables.ts: one transaction per
 // call, with its socket hand-off after deletions), reads through our own nfnetlink requests on a
 // socket opened in the calling thread's netns for that one read (shared/netlink/nf).
 import { NetlinkDecodeError } from "../netlink/codec/errors.ts";
@@ -6,7 +6,7 @@ import { NetlinkError } from "../netlink/errors.ts";
 import { withNfHandle, type NfHandle } from "../netlink/nf/client.ts";
 import { getChain, getSet, getSetElem, getTable, listRules, listSetElems } from "../netlink/nf/nftables.ts";
 import { SysError } from "../sys/libc.ts";
-import { runNft } from "../sys/nftables.ts";
+import { nftBackend, runNft } from "../sys/nftables.ts";
 import { FirewallError, type NftRunner } from "./types.ts";
 
 /** One read on a fresh nfnetlink socket; kernel, socket and decode failures become FirewallError. */
@@ -30,4 +30,5 @@ export const systemNft: NftRunner = {
   chainExists: (family, table, chain) =>
     read(`get chain ${family} ${table} ${chain}`, (h) => getChain(h, family, table, chain) !== undefined),
   setExists: (family, table, set) => read(`get set ${family} ${table} ${set}`, (h) => getSet(h, family, table, set) !== undefined),
+  available: () => nftBackend() !== "none",
 };

@@ -1,5 +1,6 @@
 // The firewall layer's contract (STYLE.md §9): one FirewallDriver interface, implemented by
 // nft.ts (nftables through libnftables) and none.ts. Backend handles go in constructors, never here.
+// NftRunner is the nft driver's backend: system-nft.ts in production, a fake in unit tests.
 
 import type { NfFamily } from "../netlink/nf/codec/nfgen.ts";
 import type { NftExpr } from "../netlink/nf/codec/rule.ts";
@@ -48,6 +49,8 @@ export interface NftRunner {
   tableExists(family: NfFamily, table: string): boolean;
   chainExists(family: NfFamily, table: string, chain: string): boolean;
   setExists(family: NfFamily, table: string, set: string): boolean;
+  /** Whether `run` can apply anything here (libnftables or the nft binary is installed). */
+  available(): boolean;
 }
 
 /** One attachment of a container to a network (the GC / DEL identity of ipMasq rules). */
@@ -105,8 +108,24 @@ export interface PortConflict {
   readonly ownerContainerId: string;
 }
 
-export interface FirewallDriver {
-  readonly name: "nftables" | "none";
+/** One bridge port whose frames must carry the pod's MAC (bridge `macspoofchk`). */
+export interface SpoofCheck {
+  /** The pod's host-side veth (the bridge port). */
+  readonly hostIface: string;
+  readonly mac: string;
+  /** containerID-ifname, as the reference's uniqueID. */
+  readonly uniqueId: string;
+}
+
+/** A macspoofchk entry as found on the node, for GC to judge. */
+export interface SpoofCheckEntry {
+  readonly uniqueId: string;
+  /** The port its jump matches; undefined when the jump is gone (an orphaned chain). */
+  readonly hostIface: string | undefined;
+}
+
+/** ipMasq (bridge, ptp): masquerade traffic from each address to anything outside its subnet. */
+export interface MasqueradeOps {
   setupIPMasq(setup: MasqSetup): void;
   /** Removes every masquerade rule of this attachment; needs no IPs; missing = done. */
   teardownIPMasq(attachment: MasqAttachment): void;
@@ -114,14 +133,51 @@ export interface FirewallDriver {
   checkIPMasq(setup: MasqSetup): void;
   /** Removes this network's rules whose attachment is not in `valid`. */
   gcIPMasq(network: string, valid: readonly ValidAttachment[]): void;
+}
+
+/** Port forwards (portmap). Entries are tagged with `network`: DEL and GC of one network never touch another's. */
+export interface PortForwardOps {
   /** Throws PortConflictError (naming the owner) when another container holds a host port. */
-  setupPortForward(setup: PortForwardSetup): void;
-  /** Removes every element/rule tagged with this container ID, v4 and v6; missing = done. */
-  teardownPortForward(containerId: string): void;
+  setupPortForward(setup: PortForwardSetup, network: string): void;
+  /** Removes this network's entries of the container (and untagged ones), v4 and v6; missing = done. */
+  teardownPortForward(containerId: string, network: string): void;
   /** Throws FirewallCheckError when an expected mapping or masquerade entry is missing or differs. */
-  checkPortForward(setup: PortForwardSetup): void;
+  checkPortForward(setup: PortForwardSetup, network: string): void;
   /** Mappings of `setup` already held by OTHER containers. */
-  findPortConflicts(setup: PortForwardSetup): PortConflict[];
+  findPortConflicts(setup: PortForwardSetup, network: string): PortConflict[];
+  /** Removes this network's entries whose container is not in `validContainerIds`. */
+  gcPortForward(network: string, validContainerIds: ReadonlySet<string>): void;
+}
+
+/** MAC spoofing check on a bridge port (bridge `macspoofchk`). */
+export interface SpoofCheckOps {
+  setupSpoofCheck(s: SpoofCheck): void;
+  /** Removes the jump and the per-attachment chain; missing pieces are fine. */
+  teardownSpoofCheck(uniqueId: string): void;
+  /** Throws FirewallCheckError when the jump for uniqueId is missing. */
+  checkSpoofCheck(uniqueId: string): void;
+  /** Removes every entry `stale` says is stale (entries carry no network: the caller decides). */
+  gcSpoofCheck(stale: (entry: SpoofCheckEntry) => boolean): void;
+}
+
+/** The reference suite's iptables chains, removed on DEL so a node upgraded in place leaks nothing. */
+export interface LegacyCleanupOps {
+  /** ipMasq chain CNI-<hash(net+cid)> and its POSTROUTING jumps, v4 and v6; absent = no-op. */
+  teardownLegacyIPMasq(network: string, containerId: string): void;
+  /** portmap CNI-DN-/CNI-SN-<hash> chains and their jumps, v4 and v6; absent = no-op. */
+  teardownLegacyPortForward(network: string, containerId: string): void;
+}
+
+/**
+ * Everything the plugins ask of the node's firewall: built in each plugin's entry and passed in
+ * (nft.ts on the system runner in production, none.ts, or a fake in tests). A new feature (e.g. the
+ * firewall meta plugin's forward rules) is one more `...Ops` interface extended here and implemented by
+ * each driver; the compiler then lists every driver that lacks it.
+ */
+export interface FirewallDriver extends MasqueradeOps, PortForwardOps, SpoofCheckOps, LegacyCleanupOps {
+  readonly name: "nftables" | "none";
+  /** STATUS: can this driver program the firewall on this node? */
+  available(): boolean;
 }
 
 /** nft rejected a transaction or a listing failed. */

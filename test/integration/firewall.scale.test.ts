@@ -15,7 +15,7 @@ const N = 1000;
 
 const SCRIPT = `
 const root = ${JSON.stringify(ROOT)};
-const { systemNft } = await import(root + "/shared/firewall/nft.ts");
+const { systemNft } = await import(root + "/shared/firewall/system-nft.ts");
 const masq = await import(root + "/shared/firewall/masquerade.ts");
 const mr = await import(root + "/shared/firewall/masquerade-rules.ts");
 const pm = await import(root + "/shared/firewall/portmap.ts");

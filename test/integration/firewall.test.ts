@@ -29,8 +29,8 @@ interface StepResult {
 
 // Runs each step in order, in-process, and prints one JSON line of results. Errors are data, not exits.
 const DRIVER = `
-import { NftFirewall } from ${JSON.stringify(join(ROOT, "shared/firewall/nft.ts"))};
-const fw = new NftFirewall();
+import { systemFirewall } from ${JSON.stringify(join(ROOT, "shared/firewall/system.ts"))};
+const fw = systemFirewall();
 const steps = JSON.parse(process.argv[2]);
 const out = [];
 for (const s of steps) {
@@ -294,7 +294,7 @@ describe.skipIf(!canRun)("firewall: legacy iptables cleanup", () => {
       n.exec(bin, ["-t", "nat", "-N", "CNI-keepme"]);
       n.exec(bin, ["-t", "nat", "-A", "POSTROUTING", "-s", ip, "-j", "CNI-keepme"]);
     }
-    const res = drive(n, [step("teardownLegacyIptablesMasq", "mynet", "abc123"), step("teardownLegacyIptablesMasq", "mynet", "abc123")]);
+    const res = drive(n, [step("teardownLegacyIPMasq", "mynet", "abc123"), step("teardownLegacyIPMasq", "mynet", "abc123")]);
     expect(res.map((r) => r.ok)).toEqual([true, true]);
     for (const bin of ["iptables", "ip6tables"]) {
       const s = n.exec(bin, ["-t", "nat", "-S"]);
@@ -310,7 +310,7 @@ describe.skipIf(!canRun)("firewall: legacy iptables cleanup", () => {
     n.exec("iptables", ["-t", "nat", "-N", dn]);
     n.exec("iptables", ["-t", "nat", "-A", dn, "-p", "tcp", "--dport", "8080", "-j", "DNAT", "--to-destination", "10.88.0.2:80"]);
     n.exec("iptables", ["-t", "nat", "-A", "CNI-HOSTPORT-DNAT", "-p", "tcp", "-m", "comment", "--comment", 'dnat name: "mynet" id: "abc123"', "-m", "multiport", "--destination-ports", "8080", "-j", dn]);
-    expect(drive(n, [step("teardownLegacyIptablesPortmap", "mynet", "abc123")])[0]?.ok).toBe(true);
+    expect(drive(n, [step("teardownLegacyPortForward", "mynet", "abc123")])[0]?.ok).toBe(true);
     const s = n.exec("iptables", ["-t", "nat", "-S"]);
     expect(s).not.toContain(dn);
     expect(s).toContain("-N CNI-HOSTPORT-DNAT");
@@ -329,7 +329,7 @@ describe.skipIf(!canRun)("firewall: legacy iptables cleanup", () => {
         "CNI_IFNAME=eth0", `CNI_PATH=${REF_DIR}`, join(REF_DIR, "bridge")], { input: conf });
       const chain = legacyChainName("mynet", "abc123");
       expect(n.exec("iptables", ["-t", "nat", "-S"])).toContain(`-N ${chain}`);
-      expect(drive(n, [step("teardownLegacyIptablesMasq", "mynet", "abc123")])[0]?.ok).toBe(true);
+      expect(drive(n, [step("teardownLegacyIPMasq", "mynet", "abc123")])[0]?.ok).toBe(true);
       expect(n.exec("iptables", ["-t", "nat", "-S"])).not.toContain(chain);
       expect(n.exec("ip6tables", ["-t", "nat", "-S"])).not.toContain(chain);
     } finally {

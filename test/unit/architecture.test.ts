@@ -23,7 +23,7 @@ const files = [join(ROOT, "tscni.ts"), ...SOURCE_DIRS.flatMap((d) => sources(joi
   text: readFileSync(p, "utf8"),
 }));
 
-const importsOf = (text: string): string[] => [...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
+const importsOf = (text: string): string[] => [...text.matchAll(/^\s*(?:import|export)\b[^;"]*?(?:from\s+)?"([^"]+)"/gms)].map((m) => m[1]!);
 
 /** Modules that must run under plain Node: no bun:ffi, no Bun global, no shared/sys. */
 const PURE = [
@@ -36,7 +36,7 @@ const PURE = [
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
   /^plugins\/ipam\/dhcp\/wire\//,
-  /^shared\/firewall\/(hash|nft-text|validate|masquerade-rules|portmap-rules|iptables-legacy)\.ts$/,
+  /^shared\/firewall\/(hash|nft-text|nft-expr|validate|masquerade-rules|portmap-rules|iptables-legacy|masquerade|portmap|spoofcheck|none|types)\.ts$/,
 ];
 
 describe("architecture", () => {
@@ -72,5 +72,19 @@ describe("architecture", () => {
     expect(intoCmd.map((f) => f.path)).toEqual([]);
     const entry = files.find((f) => f.path === "tscni.ts")!;
     expect(importsOf(entry.text).filter((m) => m.includes("cmd/"))).toEqual([]);
+  });
+
+  it("deps: only plugin entries (index.ts, system-deps.ts) build the system firewall; nothing else binds to the system nft runner", () => {
+    const entry = /^plugins\/(main|ipam|meta)\/[^/]+\/(index|system-deps)\.ts$/;
+    const system = /(^|\/)firewall\/(system|system-nft)\.ts$/;
+    const offenders = files.filter((f) => importsOf(f.text).some((m) => system.test(m)) && !entry.test(f.path) && f.path !== "shared/firewall/system.ts");
+    expect(offenders.map((f) => f.path)).toEqual([]);
+    const builders = files.filter((f) => /new NftFirewall\(/.test(f.text)).map((f) => f.path);
+    expect(builders).toEqual(["shared/firewall/system.ts"]);
+  });
+
+  it("deps: plugins log through the skel's stderr (ctx / deps.log), never process.stderr", () => {
+    const offenders = files.filter((f) => f.path.startsWith("plugins/") && /process\.stderr/.test(f.text));
+    expect(offenders.map((f) => f.path)).toEqual([]);
   });
 });

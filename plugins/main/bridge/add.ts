@@ -3,8 +3,8 @@
 import { loadArgs } from "../../../shared/cni/args.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
-import { setupSpoofCheck, teardownSpoofCheck } from "../../../shared/firewall/spoofcheck.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles, type PodHandles } from "../pod/handles.ts";
 import { configureIface, isV6, settleAddresses } from "../pod/iface.ts";
 import { ipamAdd } from "../pod/ipam.ts";
@@ -26,10 +26,11 @@ export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
   return parseBridgeConfig(ctx.conf, ctx.cniArgs);
 }
 
-/** What every ADD step works with: the call, its config, both netns handles and the undo stack. */
+/** What every ADD step works with: the call, its config, its deps, both netns handles and the undo stack. */
 interface Wiring {
   ctx: CmdContext;
   cfg: BridgeConfig;
+  deps: PodDeps;
   h: PodHandles;
   undo: UndoStack;
 }
@@ -41,13 +42,9 @@ interface Wired {
   result: Result;
 }
 
-export async function add(ctx: CmdContext): Promise<Result> {
+export async function add(ctx: CmdContext, deps: PodDeps): Promise<Result> {
   const cfg = loadBridgeConfig(ctx);
-  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire({ ctx, cfg, h, undo }), log(ctx)));
-}
-
-function log(ctx: CmdContext): (line: string) => void {
-  return (line) => process.stderr.write(`bridge ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
+  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire({ ctx, cfg, deps, h, undo }), deps.log));
 }
 
 async function wire(w: Wiring): Promise<Result> {
@@ -62,7 +59,7 @@ async function wire(w: Wiring): Promise<Result> {
   undo.push(`delete veth ${ctx.ifname}`, () => deletePodVeth(h, veth.container.ifindex));
   tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
   const result = baseResult(ctx, br, veth);
-  if (cfg.macspoofchk) addSpoofCheck(ctx, veth, undo);
+  if (cfg.macspoofchk) addSpoofCheck(w, veth);
   if (cfg.hasIpam) await configureL3(w, { br, veth, result });
   tracedSync("wait port up", () => refreshMacs(h, cfg, veth, result));
   // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
@@ -81,14 +78,16 @@ function baseResult(ctx: CmdContext, br: Link, veth: VethPair): Result {
   };
 }
 
-function addSpoofCheck(ctx: CmdContext, veth: VethPair, undo: UndoStack): void {
-  const uniqueId = `${ctx.containerId}-${ctx.ifname}`;
-  setupSpoofCheck({ hostIface: veth.host.name, mac: veth.container.mac!, uniqueId });
-  undo.push("remove macspoofchk rules", () => teardownSpoofCheck(uniqueId));
+export const spoofCheckId = (ctx: CmdContext): string => `${ctx.containerId}-${ctx.ifname}`;
+
+function addSpoofCheck({ ctx, deps, undo }: Wiring, veth: VethPair): void {
+  const uniqueId = spoofCheckId(ctx);
+  deps.firewall.setupSpoofCheck({ hostIface: veth.host.name, mac: veth.container.mac!, uniqueId });
+  undo.push("remove macspoofchk rules", () => deps.firewall.teardownSpoofCheck(uniqueId));
 }
 
-async function configureL3({ ctx, cfg, h, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
-  const ipam = await traced("ipam add", () => ipamAdd(ctx, undo));
+async function configureL3({ ctx, cfg, deps, h, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
+  const ipam = await traced("ipam add", () => ipamAdd(deps.ipam, ctx, undo));
   result.ips = ipam.ips;
   result.routes = ipam.routes;
   if (ipam.dns) result.dns = ipam.dns;
@@ -99,7 +98,7 @@ async function configureL3({ ctx, cfg, h, undo }: Wiring, { br, veth, result }: 
     settleAddresses(h, veth.container.ifindex, ctx.ifname);
   }
   if (cfg.isGateway) tracedSync("gateways", () => addGateways(cfg, h, br, gatewayAddrs, result));
-  if (cfg.ipMasq) tracedSync("masquerade", () => addMasquerade(ctx, result, undo));
+  if (cfg.ipMasq) tracedSync("masquerade", () => addMasquerade(deps.firewall, ctx, result, undo));
 }
 
 function addGateways(cfg: BridgeConfig, h: PodHandles, br: Link, addrs: string[], result: Result): void {

@@ -1,26 +1,25 @@
 // bridge CHECK: IPAM first (delegated), then the bridge, the container veth, its host peer on the
 // bridge, addresses, routes and the firewall state this attachment owns.
-import { delegateCheck } from "../../../shared/cni/delegate.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Interface, Result } from "../../../shared/cni/types.ts";
-import { hasSpoofCheck } from "../../../shared/firewall/spoofcheck.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { IFF_PROMISC } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName } from "../../../shared/netlink/links.ts";
 import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface } from "../pod/check.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles, type PodHandles } from "../pod/handles.ts";
 import { checkMasquerade } from "../pod/masq.ts";
-import { loadBridgeConfig } from "./add.ts";
+import { loadBridgeConfig, spoofCheckId } from "./add.ts";
 import type { BridgeConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
   throw internalError(msg);
 };
 
-export async function check(ctx: CmdContext): Promise<void> {
+export async function check(ctx: CmdContext, deps: PodDeps): Promise<void> {
   const cfg = loadBridgeConfig(ctx);
-  if (cfg.hasIpam) await delegateCheck(ctx.conf.ipam!.type, ctx);
+  if (cfg.hasIpam) await deps.ipam.check(ctx);
   const result = ctx.conf.prevResult ?? fail("Required prevResult missing");
   await withPodHandles(ctx.netns, (h) => {
     const br = checkBridge(h, cfg, result);
@@ -30,10 +29,8 @@ export async function check(ctx: CmdContext): Promise<void> {
     checkAddresses(h, ctr, result);
     checkRoutes(h, result);
   });
-  if (cfg.hasIpam && cfg.ipMasq) checkMasquerade(ctx, result);
-  if (cfg.macspoofchk && !hasSpoofCheck(`${ctx.containerId}-${ctx.ifname}`)) {
-    fail(`macspoofchk rules for ${ctx.containerId}-${ctx.ifname} not found`);
-  }
+  if (cfg.hasIpam && cfg.ipMasq) checkMasquerade(deps.firewall, ctx, result);
+  if (cfg.macspoofchk) deps.firewall.checkSpoofCheck(spoofCheckId(ctx));
 }
 
 function checkBridge(h: PodHandles, cfg: BridgeConfig, result: Result): Link {

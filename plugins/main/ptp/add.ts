@@ -9,6 +9,7 @@ import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from "../../../shared/netlink/codec/route.ts";
 import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";
 import { addRoute, deleteRoute } from "../../../shared/netlink/routes.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles, type PodHandles } from "../pod/handles.ts";
 import { configureIface, isV6, settleAddresses } from "../pod/iface.ts";
 import { ipamAdd } from "../pod/ipam.ts";
@@ -20,20 +21,19 @@ import { parsePtpConfig, type PtpConfig } from "./config.ts";
 
 export const CONTAINER_IFACE_INDEX = 1;
 
-export async function add(ctx: CmdContext): Promise<Result> {
+export async function add(ctx: CmdContext, deps: PodDeps): Promise<Result> {
   const cfg = parsePtpConfig(ctx.conf);
-  const log = (line: string) => process.stderr.write(`ptp ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
   // handles first: a bad netns fails before any IP is allocated, and rollback still has them open
   return withPodHandles(ctx.netns, (h) =>
     new UndoStack().run(async (undo) => {
-      const result = await ipamAdd(ctx, undo);
+      const result = await ipamAdd(deps.ipam, ctx, undo);
       requireGateways(result.ips!);
       for (const family of familiesOf(result.ips!)) enableForwarding(family);
       wire(ctx, cfg, h, result, undo);
-      if (cfg.ipMasq) addMasquerade(ctx, result, undo);
+      if (cfg.ipMasq) addMasquerade(deps.firewall, ctx, result, undo);
       if (cfg.dns) result.dns = { ...cfg.dns };
       return result;
-    }, log),
+    }, deps.log),
   );
 }
 

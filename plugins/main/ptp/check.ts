@@ -1,11 +1,11 @@
 // ptp CHECK: IPAM (delegated), the container veth, its addresses and routes, the host end holding
 // the gateway(s), and the masquerade rules.
-import { delegateCheck } from "../../../shared/cni/delegate.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { listAddresses } from "../../../shared/netlink/addresses.ts";
 import { getLinkByIndex } from "../../../shared/netlink/links.ts";
 import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface } from "../pod/check.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles } from "../pod/handles.ts";
 import { checkMasquerade } from "../pod/masq.ts";
 import { parsePtpConfig } from "./config.ts";
@@ -14,9 +14,9 @@ const fail = (msg: string): never => {
   throw internalError(msg);
 };
 
-export async function check(ctx: CmdContext): Promise<void> {
+export async function check(ctx: CmdContext, deps: PodDeps): Promise<void> {
   const cfg = parsePtpConfig(ctx.conf);
-  await delegateCheck(ctx.conf.ipam!.type, ctx);
+  await deps.ipam.check(ctx);
   const result = ctx.conf.prevResult ?? fail("ptp: Required prevResult missing");
   await withPodHandles(ctx.netns, (h) => {
     const ctr = checkContainerVeth(h, findContainerInterface(result, ctx.ifname, ctx.netns));
@@ -29,5 +29,5 @@ export async function check(ctx: CmdContext): Promise<void> {
       if (ipc.gateway && !held.has(ipc.gateway)) fail(`ptp: gateway ${ipc.gateway} missing on host veth ${host.name}`);
     }
   });
-  if (cfg.ipMasq) checkMasquerade(ctx, result);
+  if (cfg.ipMasq) checkMasquerade(deps.firewall, ctx, result);
 }

@@ -1,17 +1,17 @@
 // ptp DEL: idempotent; the IP and the masquerade rules go even when the netns is already gone.
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
-import { ipamDel } from "../pod/ipam.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { delMasquerade } from "../pod/masq.ts";
 import { runTeardown, type TeardownStep } from "../../../shared/undo.ts";
 import { deleteContainerLink } from "../pod/teardown.ts";
 import { parsePtpConfig } from "./config.ts";
 
-export async function del(ctx: CmdContext): Promise<void> {
+export async function del(ctx: CmdContext, deps: PodDeps): Promise<void> {
   const cfg = parsePtpConfig(ctx.conf);
   const steps: TeardownStep[] = [
     ["delete container interface", () => deleteContainerLink(ctx)],
-    ["release IP", () => ipamDel(ctx)],
+    ["release IP", () => deps.ipam.del(ctx)],
   ];
-  if (cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(ctx)]);
+  if (cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(deps.firewall, ctx)]);
   await runTeardown(steps);
 }

@@ -1,7 +1,7 @@
 // bandwidth meta plugin: shapes a container's traffic with tbf qdiscs on its host veth (toward the
 // container) and on an ifb fed by an ingress redirect (from the container), like the reference
 // plugins/meta/bandwidth. GC and STATUS have nothing to do (absent = success).
-import type { Plugin } from "../../../shared/cni/plugin.ts";
+import { lineLogger, type Plugin } from "../../../shared/cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
@@ -13,7 +13,7 @@ export const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VER
 export const plugin: Plugin = {
   type: "bandwidth",
   supportedVersions: BANDWIDTH_VERSIONS,
-  add: (ctx) => cmdAdd(ctx),
+  add: (ctx) => cmdAdd(ctx, lineLogger(ctx, "bandwidth")),
   del: (ctx) => cmdDel(ctx),
   check: (ctx) => cmdCheck(ctx),
 };

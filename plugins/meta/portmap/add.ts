@@ -20,8 +20,8 @@ export async function cmdAdd(ctx: CmdContext, deps: PortmapDeps): Promise<Result
   if (addrs.length === 0) return prev; // nothing to forward to, as the reference
   const setup = buildSetup(cfg, ctx.containerId, addrs);
   await new UndoStack().run((undo) => {
-    mapped(() => deps.setupPortForward(setup, cfg.name));
-    undo.push("remove port forwards", () => deps.teardownPortForward(ctx.containerId, cfg.name));
+    mapped(() => deps.firewall.setupPortForward(setup, cfg.name));
+    undo.push("remove port forwards", () => deps.firewall.teardownPortForward(ctx.containerId, cfg.name));
     enableLocalnet(cfg, addrs, deps);
   }, deps.log);
   flushUdpConntrack(cfg, addrs, deps);

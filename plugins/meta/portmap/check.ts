@@ -15,5 +15,5 @@ export function cmdCheck(ctx: CmdContext, deps: PortmapDeps): void {
   const addrs = containerAddresses(prev, ctx.ifname);
   checkHostIPFamilies(cfg.mappings, addrs);
   if (addrs.length === 0) return;
-  mapped(() => deps.checkPortForward(buildSetup(cfg, ctx.containerId, addrs), cfg.name));
+  mapped(() => deps.firewall.checkPortForward(buildSetup(cfg, ctx.containerId, addrs), cfg.name));
 }

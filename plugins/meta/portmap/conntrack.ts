@@ -7,7 +7,7 @@ import { NetlinkSession, type NetlinkTransport } from "../../../shared/netlink/s
 import {
   ctMsgType, decodeConntrack, IPCTNL_MSG_CT_DELETE, IPCTNL_MSG_CT_GET, IPCTNL_MSG_CT_NEW, NETLINK_NETFILTER,
   writeDeleteBody, writeNfgenmsg, type ConntrackEntry,
-} from "./conntrack-codec.ts";
+} from "../../../shared/netlink/nf/codec/conntrack.ts";
 
 const ENOENT = 2;
 /** Deletes per sendmsg: keeps a datagram and its acks well inside the socket buffers. */

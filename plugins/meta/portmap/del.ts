@@ -10,7 +10,7 @@ export async function cmdDel(ctx: CmdContext, deps: PortmapDeps): Promise<void> 
   const cfg = parseConfig(ctx.conf, "count-only");
   if (cfg.mappings.length === 0) return;
   await runTeardown([
-    ["remove port forwards", () => mapped(() => deps.teardownPortForward(ctx.containerId, cfg.name))],
-    ["remove iptables rules", () => deps.teardownLegacyIptables(cfg.name, ctx.containerId)],
+    ["remove port forwards", () => mapped(() => deps.firewall.teardownPortForward(ctx.containerId, cfg.name))],
+    ["remove iptables rules", () => deps.firewall.teardownLegacyPortForward(cfg.name, ctx.containerId)],
   ]);
 }

@@ -6,5 +6,5 @@ import { mapped } from "./errors.ts";
 
 export function cmdGc(ctx: GcContext, deps: PortmapDeps): void {
   const valid = new Set(ctx.validAttachments.map((a) => a.containerID));
-  mapped(() => deps.gcPortForward(ctx.conf.name, valid));
+  mapped(() => deps.firewall.gcPortForward(ctx.conf.name, valid));
 }

@@ -1,7 +1,8 @@
 // nf_tables READ operations over a NetlinkConn (the same session logic rtnetlink uses): targeted
 // requests for one chain's rules, one set's elements, one table or chain. Unlike a libnftables
 // listing, none of them builds a cache of the whole ruleset. Pure: the socket comes from client.ts.
-import { CNI_TRY_AGAIN_LATER, EINTR, ENOENT, NetlinkError } from "../errors.ts";
+import { ErrorCode } from "../../cni/errors.ts";
+import { EINTR, ENOENT, NetlinkError } from "../errors.ts";
 import type { BodyWriter, MessageDecoder, NetlinkConn } from "../request.ts";
 import {
   NFNL_SUBSYS_NFTABLES, nfproto, readNfgenmsg, NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET, NFT_MSG_GETSETELEM, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE,
@@ -49,7 +50,7 @@ export function consistentDump<T>(conn: NetlinkConn, type: number, op: string, b
     });
     if (!mixed) return items;
     if (attempt >= NF_DUMP_ATTEMPTS) {
-      throw new NetlinkError(op, EINTR, "EINTR", `ruleset changed during the dump ${NF_DUMP_ATTEMPTS} times`, CNI_TRY_AGAIN_LATER);
+      throw new NetlinkError(op, EINTR, "EINTR", `ruleset changed during the dump ${NF_DUMP_ATTEMPTS} times`, ErrorCode.TryAgainLater);
     }
   }
 }

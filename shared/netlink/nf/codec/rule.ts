@@ -47,6 +47,7 @@ export const NFT_CMP_NEQ = 1;
 export const NFT_PAYLOAD_LL_HEADER = 0;
 export const NFT_PAYLOAD_NETWORK_HEADER = 1;
 export const NFT_PAYLOAD_TRANSPORT_HEADER = 2;
+export const NFT_META_IIFNAME = 6;
 export const NFT_META_NFPROTO = 15;
 export const NFT_META_L4PROTO = 16;
 

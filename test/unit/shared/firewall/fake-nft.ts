@@ -38,6 +38,7 @@ export function fakeNft(opts: { runs?: Run[] } & FakeState = {}): FakeNft {
   return {
     runs,
     reads,
+    available: () => true,
     run(text) {
       runs.push(text);
       return runQueue.shift() ?? { ok: true, output: "", error: "" };

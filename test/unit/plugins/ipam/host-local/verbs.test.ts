@@ -31,7 +31,7 @@ function conf(ipam: Record<string, unknown>, extra: Record<string, unknown> = {}
 }
 
 function cmd(verb: CmdContext["verb"], id: string, c: NetConf, ifname = "eth0", cniArgs: Array<[string, string]> = []): CmdContext {
-  return { verb, containerId: id, netns: "/proc/self/ns/net", ifname, cniArgs, ignoreUnknownArgs: false, path: [], conf: c, stdin: new Uint8Array(), env: {} };
+  return { verb, containerId: id, netns: "/proc/self/ns/net", ifname, cniArgs, ignoreUnknownArgs: false, path: [], conf: c, stdin: new Uint8Array(), env: {}, stderr: () => {} };
 }
 
 const netDir = () => path.join(dir, "net1");
@@ -126,7 +126,7 @@ describe("host-local verbs on disk", () => {
     fs.writeFileSync(path.join(netDir(), "10.1.0.51"), "legacydrop");
     fs.writeFileSync(path.join(netDir(), "10.1.0.52"), "");
     fs.writeFileSync(path.join(netDir(), "notes.txt"), "drop1\r\neth0");
-    const gc: GcContext = { verb: "GC", path: [], conf: c, validAttachments: [{ containerID: "keep", ifname: "eth0" }, { containerID: "legacykeep", ifname: "eth9" }], stdin: new Uint8Array(), env: {} };
+    const gc: GcContext = { verb: "GC", path: [], conf: c, validAttachments: [{ containerID: "keep", ifname: "eth0" }, { containerID: "legacykeep", ifname: "eth9" }], stdin: new Uint8Array(), env: {}, stderr: () => {} };
     cmdGc(gc, deps());
     expect(listing()).toEqual(["10.1.0.2", "10.1.0.50", "last_reserved_ip.0", "lock", "notes.txt"]);
   });
@@ -134,12 +134,12 @@ describe("host-local verbs on disk", () => {
   it("gc: empty valid list -> every allocation released", () => {
     const c = conf({ subnet: "10.1.0.0/24" });
     cmdAdd(cmd("ADD", "a", c), deps());
-    cmdGc({ verb: "GC", path: [], conf: c, validAttachments: [], stdin: new Uint8Array(), env: {} }, deps());
+    cmdGc({ verb: "GC", path: [], conf: c, validAttachments: [], stdin: new Uint8Array(), env: {}, stderr: () => {} }, deps());
     expect(listing()).toEqual(["last_reserved_ip.0", "lock"]);
   });
 
   it("status: writable data dir (not yet created) -> ok and creates nothing; file in the way -> error 50", () => {
-    const st = (c: NetConf): StatusContext => ({ verb: "STATUS", path: [], conf: c, stdin: new Uint8Array(), env: {} });
+    const st = (c: NetConf): StatusContext => ({ verb: "STATUS", path: [], conf: c, stdin: new Uint8Array(), env: {}, stderr: () => {} });
     expect(() => cmdStatus(st(conf({ subnet: "10.1.0.0/24", dataDir: path.join(dir, "sub") })), deps())).not.toThrow();
     expect(fs.existsSync(path.join(dir, "sub"))).toBe(false);
     fs.writeFileSync(path.join(dir, "file"), "");

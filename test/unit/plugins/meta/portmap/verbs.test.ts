@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { CniError } from "../../../../../shared/cni/errors.ts";
 import type { CmdContext, GcContext, NetConf } from "../../../../../shared/cni/plugin.ts";
 import type { Result } from "../../../../../shared/cni/types.ts";
-import { FirewallCheckError, PortConflictError, type PortForwardSetup } from "../../../../../shared/firewall/types.ts";
+import { FirewallCheckError, PortConflictError } from "../../../../../shared/firewall/types.ts";
+import { FakeFirewall } from "../../../fakes/firewall.ts";
 import { cmdAdd } from "../../../../../plugins/meta/portmap/add.ts";
 import { cmdCheck } from "../../../../../plugins/meta/portmap/check.ts";
 import { cmdDel } from "../../../../../plugins/meta/portmap/del.ts";
@@ -15,29 +16,26 @@ const PREV: Result = {
   ips: [{ address: "10.88.0.5/16", interface: 2 }, { address: "fd00::5/64", interface: 2 }],
 };
 
-function fakeDeps(over: Partial<PortmapDeps> = {}) {
-  const calls: string[] = [];
-  const setups: PortForwardSetup[] = [];
+/** Firewall calls and the other deps' calls in one ordered list. */
+function fakeDeps(over: Partial<Omit<PortmapDeps, "firewall">> = {}) {
+  const firewall = new FakeFirewall();
+  const calls = firewall.calls;
   const deps: PortmapDeps = {
-    setupPortForward: (s, n) => void (setups.push(s), calls.push(`setup ${s.containerId} ${n}`)),
-    teardownPortForward: (c, n) => void calls.push(`teardown ${c} ${n}`),
-    checkPortForward: (s, n) => void calls.push(`check ${s.containerId} ${n}`),
-    gcPortForward: (n, v) => void calls.push(`gc ${n} ${[...v].join(",")}`),
-    teardownLegacyIptables: (n, c) => void calls.push(`iptables ${n} ${c}`),
+    firewall,
     enableLocalnet: (ip) => (calls.push(`localnet ${ip}`), "cni0"),
     deleteUdpConntrack: (f, p) => (calls.push(`conntrack ${f.join(",")} ${[...p].join(",")}`), 0),
-    nftablesAvailable: () => true,
     log: (l) => void calls.push(`log ${l}`),
     ...over,
   };
-  return { deps, calls, setups };
+  const setups = () => [...firewall.forwards.values()];
+  return { deps, calls, setups, firewall };
 }
 
 function ctx(keys: Record<string, unknown>, portMappings: unknown, prev: Result | null = PREV): CmdContext {
   const prevResult = prev ?? undefined;
   const raw = { cniVersion: "1.1.0", name: "net1", type: "portmap", ...keys };
   const conf: NetConf = { cniVersion: "1.1.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw, ...(prevResult ? { prevResult } : {}) };
-  return { verb: "ADD", containerId: "ctr1", netns: "/run/netns/p", ifname: "eth0", cniArgs: [], ignoreUnknownArgs: false, path: [], conf, stdin: new Uint8Array(), env: {} };
+  return { verb: "ADD", containerId: "ctr1", netns: "/run/netns/p", ifname: "eth0", cniArgs: [], ignoreUnknownArgs: false, path: [], conf, stdin: new Uint8Array(), env: {}, stderr: () => {} };
 }
 
 const TCP = [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }];
@@ -64,14 +62,14 @@ describe("portmap verbs", () => {
     const f = fakeDeps();
     const out = await cmdAdd(ctx({}, [...TCP, { hostPort: 5353, containerPort: 53, protocol: "udp" }]), f.deps);
     expect(out).toBe(PREV);
-    expect(f.setups[0]).toMatchObject({ containerId: "ctr1", containerIPs: ["10.88.0.5", "fd00::5"], snat: true, masqAll: false });
-    expect(f.calls).toEqual(["setup ctr1 net1", "localnet 10.88.0.5", "conntrack 4,6 5353"]);
+    expect(f.setups()[0]).toMatchObject({ containerId: "ctr1", containerIPs: ["10.88.0.5", "fd00::5"], snat: true, masqAll: false });
+    expect(f.calls).toEqual(["setupPortForward ctr1 net1", "localnet 10.88.0.5", "conntrack 4,6 5353"]);
   });
 
   it("add: snat false -> no route_localnet; tcp only -> no conntrack flush", async () => {
     const f = fakeDeps();
     await cmdAdd(ctx({ snat: false }, TCP), f.deps);
-    expect(f.calls).toEqual(["setup ctr1 net1"]);
+    expect(f.calls).toEqual(["setupPortForward ctr1 net1"]);
   });
 
   it("add: no prevResult -> error 7 'must be called as chained plugin', nothing touched", async () => {
@@ -107,7 +105,8 @@ describe("portmap verbs", () => {
 
   it("add: host port held by another container -> error 100 naming it", async () => {
     const conflict = new PortConflictError([{ family: "ip", protocol: "tcp", hostPort: 8080, hostIP: undefined, ownerContainerId: "other" }]);
-    const f = fakeDeps({ setupPortForward: () => { throw conflict; } });
+    const f = fakeDeps();
+    f.firewall.failWith.set("setupPortForward", conflict);
     const e = await rejects(cmdAdd(ctx({}, TCP), f.deps));
     expect(e.code).toBe(100);
     expect(e.msg).toContain("container other");
@@ -117,7 +116,7 @@ describe("portmap verbs", () => {
   it("add: route_localnet fails after the nft transaction -> forwards removed again, error", async () => {
     const f = fakeDeps({ enableLocalnet: () => { throw new Error("EACCES"); } });
     await expect(cmdAdd(ctx({}, TCP), f.deps)).rejects.toThrow(/unable to enable route_localnet: EACCES/);
-    expect(f.calls).toEqual(["setup ctr1 net1", "teardown ctr1 net1"]);
+    expect(f.calls).toEqual(["setupPortForward ctr1 net1", "teardownPortForward ctr1 net1"]);
   });
 
   it("add: conntrack flush fails -> logged only, ADD succeeds", async () => {
@@ -129,7 +128,7 @@ describe("portmap verbs", () => {
   it("del: mappings -> nft teardown and the reference's iptables chains, by container and network", async () => {
     const f = fakeDeps();
     await cmdDel(ctx({}, [{ hostPort: 0 }], null), f.deps);
-    expect(f.calls).toEqual(["teardown ctr1 net1", "iptables net1 ctr1"]);
+    expect(f.calls).toEqual(["teardownPortForward ctr1 net1", "teardownLegacyPortForward net1 ctr1"]);
   });
 
   it("del: no mappings -> no firewall call", async () => {
@@ -139,21 +138,23 @@ describe("portmap verbs", () => {
   });
 
   it("del: nft teardown fails -> iptables cleanup still runs, error reported", async () => {
-    const f = fakeDeps({ teardownPortForward: () => { throw new Error("nft: EBUSY"); } });
+    const f = fakeDeps();
+    f.firewall.failWith.set("teardownPortForward", new Error("nft: EBUSY"));
     await expect(cmdDel(ctx({}, TCP), f.deps)).rejects.toThrow(/remove port forwards: nft: EBUSY/);
-    expect(f.calls).toEqual(["iptables net1 ctr1"]);
+    expect(f.calls).toEqual(["teardownLegacyPortForward net1 ctr1"]);
   });
 
   it("check: missing element -> the firewall's error surfaces; no prevResult -> error", async () => {
-    const f = fakeDeps({ checkPortForward: () => { throw new FirewallCheckError("port forward tcp . 8080 missing"); } });
+    const f = fakeDeps();
+    f.firewall.failWith.set("checkPortForward", new FirewallCheckError("port forward tcp . 8080 missing"));
     expect(() => cmdCheck(ctx({}, TCP), f.deps)).toThrow(/tcp . 8080 missing/);
     expect((await rejects(() => cmdCheck(ctx({}, TCP, null), fakeDeps().deps))).msg).toBe("Required prevResult missing");
   });
 
   it("gc: valid attachments -> gc of this network keeping their container IDs", () => {
     const f = fakeDeps();
-    const g: GcContext = { verb: "GC", path: [], conf: ctx({}, undefined).conf, validAttachments: [{ containerID: "a", ifname: "eth0" }, { containerID: "b", ifname: "eth0" }], stdin: new Uint8Array(), env: {} };
+    const g: GcContext = { verb: "GC", path: [], conf: ctx({}, undefined).conf, validAttachments: [{ containerID: "a", ifname: "eth0" }, { containerID: "b", ifname: "eth0" }], stdin: new Uint8Array(), env: {}, stderr: () => {} };
     cmdGc(g, f.deps);
-    expect(f.calls).toEqual(["gc net1 a,b"]);
+    expect(f.calls).toEqual(["gcPortForward net1 a,b"]);
   });
 });

@@ -1,16 +1,16 @@
 // ctnetlink (NETLINK_NETFILTER, subsystem NFNL_SUBSYS_CTNETLINK) messages for one job: find the
 // conntrack entries of one protocol and original destination port, and delete each by its tuple.
-// Pure codec (linux/netfilter/nfnetlink_conntrack.h names); the socket lives in conntrack.ts.
-import { attrBe16, attrBytes, attrU8, forEachAttr, needStruct } from "../../../shared/netlink/codec/attr.ts";
-import type { NlWriter } from "../../../shared/netlink/codec/writer.ts";
+// Pure codec (linux/netfilter/nfnetlink_conntrack.h names) beside the nf_tables one, sharing its
+// nfnetlink framing (nfgen.ts); the socket lives with its user (plugins/meta/portmap/conntrack.ts).
+import { attrBe16, attrBytes, attrU8, forEachAttr, needStruct } from "../../codec/attr.ts";
+import type { NlWriter } from "../../codec/writer.ts";
+import { NFGENMSG_LEN, writeNfgenmsg } from "./nfgen.ts";
 
-export const NETLINK_NETFILTER = 12;
+export { NETLINK_NETFILTER, writeNfgenmsg } from "./nfgen.ts";
 export const NFNL_SUBSYS_CTNETLINK = 1;
 export const IPCTNL_MSG_CT_NEW = 0;
 export const IPCTNL_MSG_CT_GET = 1;
 export const IPCTNL_MSG_CT_DELETE = 2;
-export const NFNETLINK_V0 = 0;
-export const NFGENMSG_LEN = 4;
 
 export const CTA_TUPLE_ORIG = 1;
 export const CTA_ID = 12;
@@ -25,11 +25,6 @@ export const IPPROTO_SCTP = 132;
 
 /** nlmsg_type of a ctnetlink message. */
 export const ctMsgType = (msg: number): number => (NFNL_SUBSYS_CTNETLINK << 8) | msg;
-
-/** struct nfgenmsg: family, version, res_id (big endian, 0). */
-export function writeNfgenmsg(w: NlWriter, family: number): void {
-  w.u8(family).u8(NFNETLINK_V0).be16(0);
-}
 
 /** One dumped entry: what we match on and the raw attributes (header included) needed to delete it. */
 export interface ConntrackEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { NlWriter } from "../../../../../shared/netlink/codec/writer.ts";
-import { ctMsgType, decodeConntrack, IPCTNL_MSG_CT_DELETE, writeDeleteBody } from "../../../../../plugins/meta/portmap/conntrack-codec.ts";
+import { NlWriter } from "../../../../../../shared/netlink/codec/writer.ts";
+import { ctMsgType, decodeConntrack, IPCTNL_MSG_CT_DELETE, writeDeleteBody } from "../../../../../../shared/netlink/nf/codec/conntrack.ts";
 
 /** Naive little-endian attribute builder (test-only, independent of NlWriter). */
 function attr(type: number, payload: number[]): number[] {

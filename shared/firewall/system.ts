@@ -1,0 +1,13 @@
+// The firewall drivers a plugin entry can build for the node it runs on. Only plugin entries
+// (index.ts / system-deps.ts) import this file; everything below them receives a FirewallDriver.
+import { NftFirewall } from "./nft.ts";
+import { NoneFirewall } from "./none.ts";
+import { systemNft } from "./system-nft.ts";
+import type { FirewallDriver } from "./types.ts";
+
+export type FirewallKind = FirewallDriver["name"];
+
+/** nftables through libnftables (`nft -f -` fallback) and nfnetlink reads, in the calling thread's netns. */
+export function systemFirewall(kind: FirewallKind = "nftables"): FirewallDriver {
+  return kind === "none" ? new NoneFirewall() : new NftFirewall(systemNft);
+}

@@ -1,0 +1,106 @@
+// A FirewallDriver fake with state, for the in-process verb tests: every successful call is recorded
+// as "<method> <args>" and changes the fake's idea of what the node holds; an injected failure
+// changes nothing and throws. empty() says whether everything set up was torn down again.
+import { FirewallCheckError, FirewallError, type FirewallDriver, type MasqAttachment, type MasqSetup, type PortConflict, type PortForwardSetup, type SpoofCheck, type SpoofCheckEntry, type ValidAttachment } from "../../../shared/firewall/types.ts";
+
+type Method = Exclude<keyof FirewallDriver, "name">;
+
+export class FakeFirewall implements FirewallDriver {
+  readonly name = "nftables" as const;
+  readonly calls: string[] = [];
+  /** "<network> <ifname> <containerId>" -> masqueraded addresses */
+  readonly masq = new Map<string, readonly string[]>();
+  /** "<containerId> <network>" -> forwards */
+  readonly forwards = new Map<string, PortForwardSetup>();
+  readonly spoof = new Map<string, SpoofCheck>();
+  /** The next call of a method throws this (once), changing nothing. */
+  readonly failWith = new Map<Method, Error>();
+
+  empty(): boolean {
+    return this.masq.size === 0 && this.forwards.size === 0 && this.spoof.size === 0;
+  }
+
+  private op(method: Method, ...args: unknown[]): void {
+    const e = this.failWith.get(method);
+    if (e) {
+      this.failWith.delete(method);
+      throw e;
+    }
+    this.calls.push([method, ...args.map(String)].join(" "));
+  }
+
+  available(): boolean {
+    this.op("available");
+    return true;
+  }
+
+  setupIPMasq(s: MasqSetup): void {
+    this.op("setupIPMasq", s.network, s.ifname, s.containerId, s.ips.map((i) => i.address).join(","));
+    this.masq.set(`${s.network} ${s.ifname} ${s.containerId}`, s.ips.map((i) => i.address));
+  }
+  teardownIPMasq(a: MasqAttachment): void {
+    this.op("teardownIPMasq", a.network, a.ifname, a.containerId);
+    this.masq.delete(`${a.network} ${a.ifname} ${a.containerId}`);
+  }
+  checkIPMasq(s: MasqSetup): void {
+    this.op("checkIPMasq", s.network, s.ifname, s.containerId);
+    if (!this.masq.has(`${s.network} ${s.ifname} ${s.containerId}`)) throw new FirewallCheckError("masquerading rule missing");
+  }
+  gcIPMasq(network: string, valid: readonly ValidAttachment[]): void {
+    this.op("gcIPMasq", network, valid.map((v) => `${v.containerId}/${v.ifname}`).join(","));
+    for (const k of [...this.masq.keys()]) {
+      const [net, ifname, cid] = k.split(" ");
+      if (net === network && !valid.some((v) => v.containerId === cid && v.ifname === ifname)) this.masq.delete(k);
+    }
+  }
+
+  setupPortForward(s: PortForwardSetup, network: string): void {
+    this.op("setupPortForward", s.containerId, network);
+    this.forwards.set(`${s.containerId} ${network}`, s);
+  }
+  teardownPortForward(containerId: string, network: string): void {
+    this.op("teardownPortForward", containerId, network);
+    this.forwards.delete(`${containerId} ${network}`);
+  }
+  checkPortForward(s: PortForwardSetup, network: string): void {
+    this.op("checkPortForward", s.containerId, network);
+    if (!this.forwards.has(`${s.containerId} ${network}`)) throw new FirewallCheckError("port forward missing");
+  }
+  findPortConflicts(s: PortForwardSetup, network: string): PortConflict[] {
+    this.op("findPortConflicts", s.containerId, network);
+    return [];
+  }
+  gcPortForward(network: string, valid: ReadonlySet<string>): void {
+    this.op("gcPortForward", network, [...valid].join(","));
+    for (const k of [...this.forwards.keys()]) {
+      const [cid, net] = k.split(" ");
+      if (net === network && !valid.has(cid!)) this.forwards.delete(k);
+    }
+  }
+
+  setupSpoofCheck(s: SpoofCheck): void {
+    this.op("setupSpoofCheck", s.uniqueId, s.hostIface, s.mac);
+    this.spoof.set(s.uniqueId, s);
+  }
+  teardownSpoofCheck(uniqueId: string): void {
+    this.op("teardownSpoofCheck", uniqueId);
+    this.spoof.delete(uniqueId);
+  }
+  checkSpoofCheck(uniqueId: string): void {
+    this.op("checkSpoofCheck", uniqueId);
+    if (!this.spoof.has(uniqueId)) throw new FirewallCheckError(`macspoofchk rules for ${uniqueId} not found`);
+  }
+  gcSpoofCheck(stale: (e: SpoofCheckEntry) => boolean): void {
+    this.op("gcSpoofCheck");
+    for (const [id, s] of [...this.spoof]) if (stale({ uniqueId: id, hostIface: s.hostIface })) this.spoof.delete(id);
+  }
+
+  teardownLegacyIPMasq(network: string, containerId: string): void {
+    this.op("teardownLegacyIPMasq", network, containerId);
+  }
+  teardownLegacyPortForward(network: string, containerId: string): void {
+    this.op("teardownLegacyPortForward", network, containerId);
+  }
+}
+
+export const injected = (what: string): FirewallError => new FirewallError(what, "injected failure");
