@@ -8,7 +8,7 @@ import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { createDummy } from "../../../shared/netlink/links.ts";
 import { checkAddresses } from "../pod/check.ts";
 import { withPodHandles } from "../pod/handles.ts";
-import { ipamAdd } from "../pod/ipam.ts";
+import { delegatingIpam, ipamAdd } from "../pod/ipam.ts";
 import { addPodIface, checkPodLink, delPodIface, findPodInterface, statusThroughIpam } from "../pod/single-iface.ts";
 
 const fail = (msg: string): never => {
@@ -25,7 +25,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
     what: "dummy",
     // created inside the pod netns: nothing to resolve on the host
     prepare: (h) => (name) => createDummy(h.ctr, { name }),
-    addresses: (undo) => ipamAdd(ctx, undo),
+    addresses: (undo) => ipamAdd(delegatingIpam, ctx, undo),
     notify: false,
     dns: "ipam",
   });

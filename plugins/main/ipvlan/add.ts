@@ -7,7 +7,7 @@ import type { Result } from "../../../shared/cni/types.ts";
 import { createIpvlan } from "../../../shared/netlink/links.ts";
 import type { UndoStack } from "../../../shared/undo.ts";
 import type { PodHandles } from "../pod/handles.ts";
-import { ipamAdd } from "../pod/ipam.ts";
+import { delegatingIpam, ipamAdd } from "../pod/ipam.ts";
 import { findMaster, masterConn } from "../pod/master.ts";
 import { addPodIface } from "../pod/single-iface.ts";
 import { masterName, parseIpvlanConfig, type IpvlanConfig } from "./config.ts";
@@ -42,5 +42,5 @@ async function addresses(ctx: CmdContext, cfg: IpvlanConfig, undo: UndoStack): P
   const prev = ctx.conf.prevResult;
   if (!cfg.ipamType && prev?.ips?.length) return prev;
   if (!cfg.ipamType) throw invalidConfig("ipvlan needs an IPAM configuration (ipam.type) unless chained after a plugin that returned IPs");
-  return ipamAdd(ctx, undo);
+  return ipamAdd(delegatingIpam, ctx, undo);
 }

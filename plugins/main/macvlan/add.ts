@@ -5,7 +5,7 @@ import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { createMacvlan } from "../../../shared/netlink/links.ts";
 import type { PodHandles } from "../pod/handles.ts";
-import { ipamAdd } from "../pod/ipam.ts";
+import { delegatingIpam, ipamAdd } from "../pod/ipam.ts";
 import { checkMtuFits, findMaster, masterConn } from "../pod/master.ts";
 import { addPodIface } from "../pod/single-iface.ts";
 import { macvlanConfigOf, type MacvlanConfig } from "./config.ts";
@@ -15,7 +15,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
   return addPodIface(ctx, {
     what: "macvlan",
     prepare: (h) => prepare(cfg, h),
-    addresses: async (undo) => (cfg.ipamType ? ipamAdd(ctx, undo) : undefined),
+    addresses: async (undo) => (cfg.ipamType ? ipamAdd(delegatingIpam, ctx, undo) : undefined),
     notify: true,
     dns: cfg.dns,
   });

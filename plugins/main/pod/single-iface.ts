@@ -3,7 +3,7 @@
 // shares, and the reference's ConfigureIface applied to the landed link.
 import { delegateStatus } from "../../../shared/cni/delegate.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
-import type { CmdContext, StatusContext } from "../../../shared/cni/plugin.ts";
+import { lineLogger, type CmdContext, type StatusContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type DNS, type Interface, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName, setLinkUp } from "../../../shared/netlink/links.ts";
@@ -11,7 +11,7 @@ import { writeSysctl } from "../../../shared/sys/sysctl.ts";
 import { runTeardown, UndoStack } from "../../../shared/undo.ts";
 import { withPodHandles, type PodHandles } from "./handles.ts";
 import { configureIface } from "./iface.ts";
-import { ipamDel } from "./ipam.ts";
+import { delegatingIpam } from "./ipam.ts";
 import { landPodLink } from "./link.ts";
 import { deleteContainerLink } from "./teardown.ts";
 
@@ -104,7 +104,7 @@ export interface PodIfaceAdd {
 
 /** ADD of a one-interface plugin: land the link, get the IPs, configure; every step undone on failure. */
 export async function addPodIface(ctx: CmdContext, o: PodIfaceAdd): Promise<Result> {
-  const log = (line: string) => process.stderr.write(`${o.what} ${ctx.containerId}/${ctx.ifname}: ${line}\n`);
+  const log = lineLogger(ctx, `${o.what} ${ctx.containerId}/${ctx.ifname}`);
   return withPodHandles(ctx.netns, (h) =>
     new UndoStack().run(async (undo) => {
       const arrive = o.prepare(h);
@@ -132,7 +132,7 @@ function withDns(result: Result, dns: DNS | "ipam"): Result {
  */
 export async function delPodIface(ctx: CmdContext): Promise<void> {
   await runTeardown([
-    ["release IP", () => ipamDel(ctx)],
+    ["release IP", () => delegatingIpam.del(ctx)],
     ["delete container interface", () => deleteContainerLink(ctx)],
   ]);
 }

@@ -4,7 +4,7 @@ import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { createVlan } from "../../../shared/netlink/links.ts";
 import type { PodHandles } from "../pod/handles.ts";
-import { ipamAdd } from "../pod/ipam.ts";
+import { delegatingIpam, ipamAdd } from "../pod/ipam.ts";
 import { checkMtuFits, findMaster, masterConn } from "../pod/master.ts";
 import { addPodIface } from "../pod/single-iface.ts";
 import { parseVlanConfig, type VlanConfig } from "./config.ts";
@@ -14,7 +14,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
   return addPodIface(ctx, {
     what: "vlan",
     prepare: (h) => prepare(cfg, h),
-    addresses: (undo) => ipamAdd(ctx, undo),
+    addresses: (undo) => ipamAdd(delegatingIpam, ctx, undo),
     notify: false,
     dns: cfg.dns,
   });
