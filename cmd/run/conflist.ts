@@ -3,6 +3,7 @@
 // injections). Pure.
 import { invalidConfig } from "../../shared/cni/errors.ts";
 import { isObject, parseJsonBytes, type JsonObject } from "../../shared/cni/json.ts";
+import { keyNames } from "../../shared/cni/reader.ts";
 
 export interface ConfList {
   readonly name: string;
@@ -24,16 +25,27 @@ function optBoolKey(raw: JsonObject, key: string): boolean {
   return v;
 }
 
+/** A NetConf struct field as Go's encoding/json fills it: exact or case-folded key, the last one wins. */
+function field(obj: JsonObject, name: string): unknown {
+  let out: unknown;
+  for (const k of Object.keys(obj)) if (keyNames(k, name)) out = obj[k];
+  return out;
+}
+
+/** The plugin's type (NetConf.Type). */
+export const typeOf = (plugin: JsonObject): string => String(field(plugin, "type") ?? "");
+
 function pluginOf(conf: unknown, i: number): JsonObject {
   if (!isObject(conf)) throw invalidConfig(`error parsing configuration: plugins[${i}] is not an object`);
-  if (typeof conf.type !== "string" || conf.type === "") throw invalidConfig(`error parsing configuration: plugins[${i}]: missing 'type'`);
+  const type = field(conf, "type");
+  if (typeof type !== "string" || type === "") throw invalidConfig(`error parsing configuration: plugins[${i}]: missing 'type'`);
   return conf;
 }
 
 /** Plugins of a list, or of a single network config (a `.conf` file: libcni's ConfListFromConf). */
 function pluginsOf(raw: JsonObject): JsonObject[] {
   if (raw.plugins === undefined) {
-    if (typeof raw.type === "string") return [pluginOf(raw, 0)];
+    if (typeof field(raw, "type") === "string") return [pluginOf(raw, 0)];
     throw listError("no 'plugins' key");
   }
   if (!Array.isArray(raw.plugins)) throw listError(`invalid 'plugins' type ${typeof raw.plugins}`);
@@ -59,7 +71,7 @@ export function parseConfList(bytes: Uint8Array): ConfList {
 
 /** The capabilities a plugin declares true (`"capabilities": {"portMappings": true}`). */
 export function capabilitiesOf(plugin: JsonObject): string[] {
-  const caps = plugin.capabilities;
+  const caps = field(plugin, "capabilities");
   if (!isObject(caps)) return [];
   return Object.keys(caps).filter((k) => caps[k] === true);
 }

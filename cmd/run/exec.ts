@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { decodingFailure, fromErrorObject, internalError, type CniError } from "../../shared/cni/errors.ts";
 import { isObject } from "../../shared/cni/json.ts";
+import { typeOf } from "./conflist.ts";
 import type { Invocation } from "./runner.ts";
 
 /** invoke.FindInPath: the first dir holding a regular file named `type`. */
@@ -40,7 +41,7 @@ export function pluginEnv(inv: Invocation, dirs: readonly string[], base: NodeJS
 
 /** The plugin's failure as libcni reports it: its own code and message, prefixed with which plugin failed. */
 function failure(inv: Invocation, status: number | null, stdout: string, stderr: string): CniError {
-  const who = `plugin type="${String(inv.stdin.type)}" name="${String(inv.stdin.name)}" failed (${inv.verb.toLowerCase()})`;
+  const who = `plugin type="${typeOf(inv.stdin)}" name="${String(inv.stdin.name)}" failed (${inv.verb.toLowerCase()})`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
@@ -57,7 +58,7 @@ function failure(inv: Invocation, status: number | null, stdout: string, stderr:
 
 /** Runs one plugin; its parsed stdout (undefined when empty) or a CniError. */
 export function execPlugin(inv: Invocation, dirs: readonly string[]): unknown {
-  const path = findInPath(String(inv.stdin.type), dirs);
+  const path = findInPath(typeOf(inv.stdin), dirs);
   const r = spawnSync(path, [], {
     input: JSON.stringify(inv.stdin),
     env: pluginEnv(inv, dirs, process.env),
@@ -70,6 +71,6 @@ export function execPlugin(inv: Invocation, dirs: readonly string[]): unknown {
   try {
     return JSON.parse(r.stdout);
   } catch {
-    throw decodingFailure(`plugin type="${String(inv.stdin.type)}": invalid JSON on stdout: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+    throw decodingFailure(`plugin type="${typeOf(inv.stdin)}": invalid JSON on stdout: ${JSON.stringify(r.stdout.slice(0, 200))}`);
   }
 }

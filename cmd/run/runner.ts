@@ -9,7 +9,7 @@ import { invalidConfig, internalError } from "../../shared/cni/errors.ts";
 import type { JsonObject } from "../../shared/cni/json.ts";
 import { convertFromCurrent, parseResult, versionAtLeast } from "../../shared/cni/version.ts";
 import { listCached, readCachedResult, removeCache, writeCache } from "./cache.ts";
-import { gcStdin, pluginStdin, statusStdin, type ConfList, type GcAttachment } from "./conflist.ts";
+import { gcStdin, pluginStdin, statusStdin, typeOf, type ConfList, type GcAttachment } from "./conflist.ts";
 
 /** What a runtime passes per attachment (libcni RuntimeConf). */
 export interface RuntimeConf {
@@ -54,7 +54,7 @@ export function addList(list: ConfList, rt: RuntimeConf, deps: RunnerDeps): unkn
   let result: unknown;
   for (const plugin of list.plugins) {
     const out = deps.invoke({ verb: "ADD", stdin: pluginStdin(list, plugin, result, rt.capabilityArgs), rt });
-    if (out === undefined) throw internalError(`plugin type="${String(plugin.type)}" printed no result for ADD`);
+    if (out === undefined) throw internalError(`plugin type="${typeOf(plugin)}" printed no result for ADD`);
     parseResult(out, list.cniVersion); // refuse what libcni could not decode
     result = out;
   }

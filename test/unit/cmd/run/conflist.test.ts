@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capabilitiesOf, gcStdin, parseConfList, pluginStdin, statusStdin } from "../../../../cmd/run/conflist.ts";
+import { capabilitiesOf, gcStdin, parseConfList, pluginStdin, statusStdin, typeOf } from "../../../../cmd/run/conflist.ts";
 import { code7 } from "../../cni-error.ts";
 
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
@@ -51,6 +51,13 @@ describe("parseConfList", () => {
 describe("per-plugin stdin", () => {
   const list = parseConfList(bytes(LIST));
   const caps = { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }], bandwidth: { IngressRate: 1 }, dns: {} };
+
+  it("capabilitiesOf / typeOf: keys matched like Go's encoding/json (case-folded, last wins)", () => {
+    const p = { Type: "portmap", capabilities: { a: true }, Capabilities: { portMappings: true } };
+    expect(capabilitiesOf(p)).toEqual(["portMappings"]);
+    expect(typeOf(p)).toBe("portmap");
+    expect(parseConfList(bytes({ name: "n", plugins: [p] })).plugins).toHaveLength(1);
+  });
 
   it("capabilitiesOf: only the ones set true", () => {
     expect(capabilitiesOf(list.plugins[1]!)).toEqual(["portMappings"]);
