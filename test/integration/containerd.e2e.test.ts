@@ -183,16 +183,30 @@ describe.skipIf(!ready)("containerd 1.6 end to end", () => {
       console.log(`RunPodSandbox x${PODS} in parallel with tscni: ${summary(latencies)}`);
     }, 90_000);
 
-    it.skipIf(!hasReference || process.env.TSCNI_E2E_BIN !== undefined)("same run with the reference plugins (/usr/lib/cni): RunPodSandbox latency for comparison", async () => {
-      ctd.installPlugins(REF_DIR);
+    // A measurement, not a check: ten more pods with the reference plugins, then ten with tscni
+    // again (the first batch above also paid containerd's cold start), each batch torn down.
+    it.skipIf(!hasReference || process.env.TSCNI_E2E_BIN !== undefined)("RunPodSandbox latency, same run: reference (/usr/lib/cni), then tscni again", async () => {
+      const batch = async (dir: string, tag: string): Promise<string> => {
+        ctd.installPlugins(dir);
+        const ms: number[] = [];
+        const settled = await Promise.allSettled(Array.from({ length: PODS }, async (_, i) => {
+          const t0 = performance.now();
+          const id = await cri.runPodSandbox(sandbox(i, tag));
+          ms.push(performance.now() - t0);
+          return id;
+        }));
+        const ok = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+        await stopRemoveAll(ok).catch(() => {});
+        const s = ms.sort((a, b) => a - b);
+        return `${ok.length}/${PODS} ok, median ${s[s.length >> 1]?.toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms`;
+      };
       try {
-        const r = await runAll("r");
-        const s = [...r.ms].sort((a, b) => a - b);
-        console.log(`RunPodSandbox x${PODS} in parallel with the reference: median ${s[s.length >> 1]!.toFixed(0)} ms, max ${s.at(-1)!.toFixed(0)} ms`);
-        await stopRemoveAll(r.ids);
+        console.log(`RunPodSandbox x${PODS} in parallel with the reference: ${await batch(REF_DIR, "r")}`);
+        console.log(`RunPodSandbox x${PODS} in parallel with tscni (second batch): ${await batch(BIN, "t")}`);
       } finally {
         ctd.installPlugins(BIN);
       }
-    }, 90_000);
+      expect(links("veth")).toEqual([]);
+    }, 120_000);
   });
 });
