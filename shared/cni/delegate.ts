@@ -6,8 +6,9 @@
 // Impure (stat, spawn). Call it from the host netns only: never spawn inside a container namespace.
 import { statSync, writeSync } from "node:fs";
 import { fromErrorObject, internalError, type CniError } from "./errors.ts";
-import { goQuote, isObject, parseJsonBytes } from "./json.ts";
+import { goQuote, parseJsonBytes } from "./json.ts";
 import type { Plugin, Verb } from "./plugin.ts";
+import { ConfigReader } from "./reader.ts";
 import { runPlugin } from "./skel.ts";
 import type { Result } from "./types.ts";
 import { parseResult } from "./version.ts";
@@ -151,11 +152,12 @@ export function pluginError(out: PluginOutput): CniError {
     return internalError(`netplugin failed: ${goQuote(stderr)}`, status);
   }
   try {
-    const v = parseJsonBytes(out.stdout, "plugin error");
-    if (!isObject(v)) throw new Error("not a JSON object");
+    // types.Error's fields, matched like Go's encoding/json; a field of the wrong type reads as unset
+    const r = ConfigReader.of(parseJsonBytes(out.stdout, "plugin error"), { error: internalError });
+    const field = (name: string): unknown => r.value(name)?.value;
     const said = stderr === "" ? "" : `: ${goQuote(stderr)}`;
-    const fallback = `netplugin failed with code ${String(v.code ?? "none")} and no error message: ${status}${said}`;
-    return fromErrorObject(v.code, stringOf(v.msg), stringOf(v.details), fallback);
+    const fallback = `netplugin failed with code ${String(field("code") ?? "none")} and no error message: ${status}${said}`;
+    return fromErrorObject(field("code"), stringOf(field("msg")), stringOf(field("details")), fallback);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return internalError(`netplugin failed but error parsing its diagnostic message ${goQuote(stdout)}: ${why}`, status);

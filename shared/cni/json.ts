@@ -6,7 +6,8 @@ import { decodingFailure } from "./errors.ts";
 /** Largest accepted stdin config (1 MiB). Real configs, prevResult included, are a few KiB. */
 export const MAX_CONFIG_BYTES = 1 << 20;
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/** Keys refused at any depth of untrusted JSON (prototype pollution). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 export type JsonObject = Record<string, unknown>;
 

@@ -2,18 +2,20 @@
 // skel parses and validates everything, calls one verb, converts and prints.
 import type { Attachment, DNS, Result } from "./types.ts";
 
-/** The parsed network configuration (stdin) as every plugin sees it; plugin-specific keys stay in `raw`. */
+/**
+ * The parsed network configuration (stdin) as every plugin sees it. Plugin-specific keys, runtimeConfig
+ * and args stay in `raw`: read them with `ConfigReader.of(conf.raw)` (shared/cni/reader.ts), which
+ * matches keys like the reference's Go encoding/json.
+ */
 export interface NetConf {
   cniVersion: string;
   name: string;
   type: string;
-  ipam?: { type: string } & Record<string, unknown>;
+  /** the delegated IPAM plugin's type ("" for `ipam: {}`); its keys stay in `raw` */
+  ipam?: { type: string };
   dns?: DNS;
   /** prevResult, already converted to the current version (undefined when absent) */
   prevResult?: Result;
-  runtimeConfig: Record<string, unknown>;
-  /** the `args` object (e.g. args.cni.ips), {} when absent */
-  args: Record<string, unknown>;
   /** the whole decoded stdin object, for plugin config parsers */
   raw: Record<string, unknown>;
 }

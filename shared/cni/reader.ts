@@ -11,8 +11,8 @@
 // Errors name the path of the bad field (`ipam.ranges[0][1].subnet: invalid CIDR address: x`) and are
 // error 7 (invalid config) unless the reader was made with another factory.
 import { decodingFailure, invalidConfig, type CniError } from "./errors.ts";
+import { FORBIDDEN_KEYS, isObject, type JsonObject } from "./json.ts";
 
-export type JsonObject = Record<string, unknown>;
 export type ErrorFactory = (msg: string) => CniError;
 
 export interface ReaderOptions {
@@ -26,8 +26,6 @@ export interface IntRange {
   min?: number;
   max?: number;
 }
-
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** A JSON key folded the way Go compares it with an ASCII field name ("" when it can never match one). */
 export function foldKey(key: string): string {
@@ -44,16 +42,6 @@ export function foldKey(key: string): string {
 /** True when the JSON key `key` fills the Go struct field whose JSON name is `name` (name is ASCII). */
 export function keyNames(key: string, name: string): boolean {
   return key === name || foldKey(key) === name.toLowerCase();
-}
-
-export function isJsonObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export function jsonKind(v: unknown): string {
-  if (Array.isArray(v)) return "array";
-  if (v === null) return "null";
-  return typeof v === "object" ? "object" : typeof v;
 }
 
 const describe = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v));
@@ -108,7 +96,7 @@ export class JsonValue {
 
   /** The value as a plain object (not copied). */
   object(): JsonObject {
-    if (!isJsonObject(this.value)) this.expected("an object");
+    if (!isObject(this.value)) this.expected("an object");
     return this.value;
   }
 
@@ -243,11 +231,6 @@ export class ConfigReader {
   /** Like child(), but an absent or null field reads as an empty object. */
   childOrEmpty(name: string): ConfigReader {
     return this.child(name) ?? new ConfigReader([], this.at(name), this.error);
-  }
-
-  /** The object's keys (all layers, document order), e.g. to copy a map-typed field. */
-  keys(): string[] {
-    return this.layers.flatMap((l) => Object.keys(l));
   }
 
   /** A plain merged copy of the object (later layers win); for map-typed fields passed on as-is. */

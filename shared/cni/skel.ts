@@ -2,7 +2,7 @@
 // of the plugin, converts and prints the result, and maps any error to the CNI error object. Pure:
 // all I/O goes through SkelIO, so unit tests drive every verb in-process.
 import { ignoreUnknownOf, parseCniArgs } from "./args.ts";
-import { DEFAULT_CONFIG_VERSION, buildNetConf, configVersion, decodeConfig, networkName, validAttachments } from "./config.ts";
+import { buildNetConf, configVersion, decodeConfig, networkName, validAttachments } from "./config.ts";
 import {
   checkNotOwnNetns,
   commandOf,
@@ -115,9 +115,13 @@ function netnsIdentity(io: SkelIO): NetnsIdentity {
 
 /** The config's cniVersion when it is one we know: errors are then reported in it. */
 function knownVersion(raw: JsonObject): string | undefined {
-  const v = raw.cniVersion ?? DEFAULT_CONFIG_VERSION;
-  const version = v === "" ? DEFAULT_CONFIG_VERSION : v;
-  return typeof version === "string" && SUPPORTED_VERSIONS.includes(version) ? version : undefined;
+  let version: string;
+  try {
+    version = configVersion(raw);
+  } catch {
+    return undefined;
+  }
+  return SUPPORTED_VERSIONS.includes(version) ? version : undefined;
 }
 
 function readStdin(io: SkelIO): Uint8Array {

@@ -8,7 +8,8 @@
 //   0.3.x/0.4.0  as 1.0.0 plus ips[].version "4"|"6"
 //   0.1.0/0.2.0  {ip4:{ip,gateway,routes[{dst,gw}]}, ip6:{...}, dns}: one IP per family (via 0.4.0)
 import { type CniError, decodingFailure, incompatibleVersion, internalError, invalidConfig } from "./errors.ts";
-import { goIndent, isObject, sortKeysDeep, type JsonObject } from "./json.ts";
+import { goIndent, sortKeysDeep } from "./json.ts";
+import { ConfigReader } from "./reader.ts";
 import { CURRENT_VERSION, type DNS, type IPConfig, type Interface, type Result, type Route } from "./types.ts";
 import { formatCIDR, formatIP, parseCIDR, parseIP } from "../ip/index.ts";
 
@@ -250,73 +251,46 @@ export function formatResult(result: Result, version: string): string {
 // ---------------------------------------------------------------------------------------------
 // Up-conversion: any version (untrusted JSON) -> current
 
-/** Thrown for a malformed result; `where` names the offending field. */
-function badResult(where: string, what: string): CniError {
-  return invalidConfig(`could not parse result: ${where}: ${what}`);
+const resultError = (msg: string): CniError => invalidConfig(`could not parse result: ${msg}`);
+
+/** A string field; "" reads as absent (Go's omitempty on the way back out). */
+function optString(r: ConfigReader, key: string): string | undefined {
+  return r.optStr(key) || undefined;
 }
 
-function optString(o: JsonObject, key: string, where: string): string | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw badResult(`${where}.${key}`, "must be a string");
-  return v === "" ? undefined : v;
+function optStrings(r: ConfigReader, key: string): string[] | undefined {
+  const v = r.strings(key);
+  return v && v.length > 0 ? v : undefined;
 }
 
-function optInt(o: JsonObject, key: string, where: string): number | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw badResult(`${where}.${key}`, "must be an integer");
-  return v;
-}
-
-function optStrings(o: JsonObject, key: string, where: string): string[] | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
-    throw badResult(`${where}.${key}`, "must be an array of strings");
-  }
-  return v.length > 0 ? v.slice() : undefined;
-}
-
-function optArray(o: JsonObject, key: string, where: string): JsonObject[] {
-  const v = o[key];
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every(isObject)) throw badResult(`${where}.${key}`, "must be an array of objects");
-  return v;
-}
-
-function optObject(o: JsonObject, key: string, where: string): JsonObject | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw badResult(`${where}.${key}`, "must be an object");
-  return v;
+function objects(r: ConfigReader, key: string): ConfigReader[] {
+  return (r.arr(key) ?? []).map((v) => v.obj());
 }
 
 /** A CIDR, re-printed the way Go's IPNet.String() does. */
-function reqCidr(o: JsonObject, key: string, where: string): string {
-  const v = o[key];
-  const cidr = typeof v === "string" ? parseCIDR(v) : undefined;
-  if (!cidr) throw badResult(`${where}.${key}`, `invalid CIDR address ${JSON.stringify(v ?? "")}`);
+function reqCidr(r: ConfigReader, key: string): string {
+  const text = r.str(key);
+  const cidr = parseCIDR(text);
+  if (!cidr) r.fail(key, `invalid CIDR address ${JSON.stringify(text)}`);
   return formatCIDR(cidr);
 }
 
-function optIp(o: JsonObject, key: string, where: string): string | undefined {
-  const text = optString(o, key, where);
+function optIp(r: ConfigReader, key: string): string | undefined {
+  const text = optString(r, key);
   if (text === undefined) return undefined;
   const ip = parseIP(text);
-  if (!ip) throw badResult(`${where}.${key}`, `invalid IP address ${JSON.stringify(text)}`);
+  if (!ip) r.fail(key, `invalid IP address ${JSON.stringify(text)}`);
   return formatIP(ip);
 }
 
-/** DNS: used by prevResult parsing and by config.ts for the `dns` key. */
-export function parseDNS(v: unknown, where = "dns"): DNS {
-  if (v === undefined || v === null) return {};
-  if (!isObject(v)) throw badResult(where, "must be an object");
+/** The dns object of a result or of the network config (its reader decides the error code). */
+export function parseDNS(r: ConfigReader | undefined): DNS {
+  if (!r) return {};
   return compact({
-    nameservers: optStrings(v, "nameservers", where),
-    domain: optString(v, "domain", where),
-    search: optStrings(v, "search", where),
-    options: optStrings(v, "options", where),
+    nameservers: optStrings(r, "nameservers"),
+    domain: optString(r, "domain"),
+    search: optStrings(r, "search"),
+    options: optStrings(r, "options"),
   });
 }
 
@@ -326,83 +300,73 @@ function nonEmptyDNS(d: DNS): DNS | undefined {
 }
 
 /** Any version's route (the Go types share one Route type, so every field is read). */
-function parseRoute(o: JsonObject, where: string): Route {
+function parseRoute(r: ConfigReader): Route {
   return compact({
-    dst: reqCidr(o, "dst", where),
-    gw: optIp(o, "gw", where),
-    mtu: nonZero(optInt(o, "mtu", where)),
-    advmss: nonZero(optInt(o, "advmss", where)),
-    priority: nonZero(optInt(o, "priority", where)),
-    table: optInt(o, "table", where),
-    scope: optInt(o, "scope", where),
+    dst: reqCidr(r, "dst"),
+    gw: optIp(r, "gw"),
+    mtu: nonZero(r.optInt("mtu")),
+    advmss: nonZero(r.optInt("advmss")),
+    priority: nonZero(r.optInt("priority")),
+    table: r.optInt("table"),
+    scope: r.optInt("scope"),
   });
 }
 
-function parseInterface(o: JsonObject, where: string, shape: ResultShape): Interface {
-  const name = optString(o, "name", where) ?? "";
-  const base = { name, mac: optString(o, "mac", where) };
+function parseInterface(r: ConfigReader, shape: ResultShape): Interface {
+  const base = { name: r.str("name"), mac: optString(r, "mac") };
   // The 0.x Go Interface type has no 1.1 fields; 1.0.0 and 1.1.0 share one type that has them.
-  if (shape === "0.4") return compact({ ...base, sandbox: optString(o, "sandbox", where) });
+  if (shape === "0.4") return compact({ ...base, sandbox: optString(r, "sandbox") });
   return compact({
     ...base,
-    mtu: nonZero(optInt(o, "mtu", where)),
-    sandbox: optString(o, "sandbox", where),
-    socketPath: optString(o, "socketPath", where),
-    pciID: optString(o, "pciID", where),
+    mtu: nonZero(r.optInt("mtu")),
+    sandbox: optString(r, "sandbox"),
+    socketPath: optString(r, "socketPath"),
+    pciID: optString(r, "pciID"),
   });
 }
 
-function parseIpConfig(o: JsonObject, where: string): IPConfig {
-  return compact({
-    interface: optInt(o, "interface", where),
-    address: reqCidr(o, "address", where),
-    gateway: optIp(o, "gateway", where),
-  });
+function parseIpConfig(r: ConfigReader): IPConfig {
+  return compact({ interface: r.optInt("interface"), address: reqCidr(r, "address"), gateway: optIp(r, "gateway") });
 }
 
 /** 0.3.x, 0.4.0, 1.0.0 and 1.1.0 (0.x ips carry a `version` that the current shape drops). */
-function parseListShape(o: JsonObject, shape: ResultShape): Omit<Result, "cniVersion"> {
-  const each = <T>(key: string, fn: (e: JsonObject, where: string) => T): T[] | undefined =>
-    nonEmpty(optArray(o, key, "result").map((e, i) => fn(e, `${key}[${i}]`)));
+function parseListShape(r: ConfigReader, shape: ResultShape): Omit<Result, "cniVersion"> {
   return compact({
-    interfaces: each("interfaces", (e, w) => parseInterface(e, w, shape)),
-    ips: each("ips", parseIpConfig),
-    routes: each("routes", parseRoute),
-    dns: nonEmptyDNS(parseDNS(o.dns, "dns")),
+    interfaces: nonEmpty(objects(r, "interfaces").map((e) => parseInterface(e, shape))),
+    ips: nonEmpty(objects(r, "ips").map(parseIpConfig)),
+    routes: nonEmpty(objects(r, "routes").map(parseRoute)),
+    dns: nonEmptyDNS(parseDNS(r.child("dns"))),
   });
 }
 
 /** 0.1.0/0.2.0: ip4 then ip6, each with its routes appended in that order (reference convertFrom02x). */
-function parseV02Shape(o: JsonObject): Omit<Result, "cniVersion"> {
+function parseV02Shape(r: ConfigReader): Omit<Result, "cniVersion"> {
   const ips: IPConfig[] = [];
   const routes: Route[] = [];
   for (const key of ["ip4", "ip6"]) {
-    const ipc = optObject(o, key, "result");
+    const ipc = r.child(key);
     if (!ipc) continue;
-    ips.push(compact({ interface: undefined, address: reqCidr(ipc, "ip", key), gateway: optIp(ipc, "gateway", key) }));
-    optArray(ipc, "routes", key).forEach((r, i) => routes.push(parseRoute(r, `${key}.routes[${i}]`)));
+    ips.push(compact({ interface: undefined, address: reqCidr(ipc, "ip"), gateway: optIp(ipc, "gateway") }));
+    for (const route of objects(ipc, "routes")) routes.push(parseRoute(route));
   }
-  return compact({ ips: nonEmpty(ips), routes: nonEmpty(routes), dns: nonEmptyDNS(parseDNS(o.dns, "dns")) });
+  return compact({ ips: nonEmpty(ips), routes: nonEmpty(routes), dns: nonEmptyDNS(parseDNS(r.child("dns"))) });
 }
 
 /** Reads the result's own cniVersion, or `fallbackVersion` when it has none (as libcni does). */
-function resultVersion(raw: JsonObject, fallbackVersion: string): string {
-  const v = raw.cniVersion;
-  if (v === undefined || v === null || v === "") return fallbackVersion;
-  if (typeof v !== "string") throw badResult("cniVersion", "must be a string");
-  return v;
+function resultVersion(r: ConfigReader, fallbackVersion: string): string {
+  return r.str("cniVersion") || fallbackVersion;
 }
 
 /**
  * Parses a result printed in any supported version (a delegated plugin's stdout) and converts it to
  * the current version. A missing cniVersion means `fallbackVersion` (the config's).
  */
-export function parseResult(raw: unknown, fallbackVersion: string): Result {
-  if (!isObject(raw)) throw badResult("result", "must be an object");
-  const version = resultVersion(raw, fallbackVersion);
+export function parseResult(raw: unknown, fallbackVersion: string, path = ""): Result {
+  const r: ConfigReader = ConfigReader.of(raw, { error: resultError, path });
+  const version = resultVersion(r, fallbackVersion);
   const shape = shapeOf(version);
-  if (!shape) throw badResult("cniVersion", `unsupported result version "${version}"`);
-  const body = shape === "0.2" ? parseV02Shape(raw) : parseListShape(raw, shape);
+  if (!shape) r.fail("cniVersion", `unsupported result version "${version}"`);
+  const body = shape === "0.2" ? parseV02Shape(r) : parseListShape(r, shape);
   return { cniVersion: CURRENT_VERSION, ...body };
 }
 
@@ -412,15 +376,15 @@ export function parseResult(raw: unknown, fallbackVersion: string): Result {
  * current-version result.
  */
 export function parsePrevResult(raw: unknown, confVersion: string): Result {
-  if (!isObject(raw)) throw invalidConfig("could not parse prevResult: must be an object");
-  const version = resultVersion(raw, confVersion);
+  const r: ConfigReader = ConfigReader.of(raw, { error: resultError, path: "prevResult" });
+  const version = resultVersion(r, confVersion);
   const confShape = shapeOf(confVersion);
   if (confShape === undefined || !sameFamily(shapeOf(version), confShape)) {
     throw invalidConfig(
       `could not parse prevResult: result version "${version}" does not match config version "${confVersion}"`,
     );
   }
-  return parseResult(raw, confVersion);
+  return parseResult(raw, confVersion, "prevResult");
 }
 
 /** 1.0.0 and 1.1.0 share one Go type, as do 0.3.0..0.4.0 and 0.1.0..0.2.0. */

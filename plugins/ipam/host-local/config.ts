@@ -1,8 +1,9 @@
 // host-local configuration: every key of the reference (allocator/config.go LoadIPAMConfig), with its
 // defaults, order of range sets, requested-IP sources and messages. Pure: no I/O.
-// Keys are matched like Go's encoding/json: exact name first, else case-insensitively.
+// Keys are matched like Go's encoding/json (shared/cni/reader.ts).
 import { loadArgs, type ArgPair } from "../../../shared/cni/args.ts";
 import { invalidConfig } from "../../../shared/cni/errors.ts";
+import { ConfigReader, type JsonValue } from "../../../shared/cni/reader.ts";
 import type { Route } from "../../../shared/cni/types.ts";
 import { formatCIDR, formatIP, parseCIDR, parseIP, type Cidr, type IP } from "../../../shared/ip/index.ts";
 import { canonicalizeRangeSet, RangeConfigError, rangeSetsOverlap, type RangeSet, type RawRange } from "./range.ts";
@@ -23,80 +24,36 @@ export interface HostLocalConfig {
   readonly requestedIPs: readonly IP[];
 }
 
-type Obj = Record<string, unknown>;
-
-/** Go encoding/json field lookup: an exact key wins, else the last case-insensitive match. */
-export function field(obj: Obj, key: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
-  const lower = key.toLowerCase();
-  let found: unknown;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) found = obj[k];
-  return found;
-}
-
-function jsonKind(v: unknown): string {
-  if (Array.isArray(v)) return "array";
-  if (v === null) return "null";
-  return typeof v === "object" ? "object" : typeof v;
-}
-
-function typeError(v: unknown, where: string, want: string): never {
-  throw invalidConfig(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${where} of type ${want}`);
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function optString(obj: Obj, key: string, where: string): string {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return "";
-  if (typeof v !== "string") typeError(v, where, "string");
-  return v;
-}
-
-function optArray(obj: Obj, key: string, where: string, want: string): unknown[] | undefined {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) typeError(v, where, want);
-  return v;
-}
-
 /** A net.IP field: "" or null = unset; otherwise must parse ("invalid IP address: x"). */
-function optIP(obj: Obj, key: string, where: string): IP | undefined {
-  const text = optString(obj, key, where);
+function optIP(r: ConfigReader, key: string): IP | undefined {
+  const text = r.str(key);
   if (text === "") return undefined;
   const ip = parseIP(text);
-  if (!ip) throw invalidConfig(`invalid IP address: ${text}`);
+  if (!ip) r.fail(key, `invalid IP address: ${text}`);
   return ip;
 }
 
 /** A types.IPNet field: null = unset; any string must be a CIDR ("invalid CIDR address: x"). */
-function optCidr(obj: Obj, key: string, where: string): Cidr | undefined {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") typeError(v, where, "string");
-  const c = parseCIDR(v);
-  if (!c) throw invalidConfig(`invalid CIDR address: ${v}`);
+function optCidr(r: ConfigReader, key: string): Cidr | undefined {
+  const text = r.optStr(key);
+  if (text === undefined) return undefined;
+  const c = parseCIDR(text);
+  if (!c) r.fail(key, `invalid CIDR address: ${text}`);
   return c;
 }
 
-function readRawRange(v: unknown, where: string): RawRange {
-  if (!isObj(v)) typeError(v, where, "allocator.Range");
+function readRawRange(r: ConfigReader): RawRange {
   return {
-    subnet: optCidr(v, "subnet", `${where}.subnet`),
-    rangeStart: optIP(v, "rangeStart", `${where}.rangeStart`),
-    rangeEnd: optIP(v, "rangeEnd", `${where}.rangeEnd`),
-    gateway: optIP(v, "gateway", `${where}.gateway`),
+    subnet: optCidr(r, "subnet"),
+    rangeStart: optIP(r, "rangeStart"),
+    rangeEnd: optIP(r, "rangeEnd"),
+    gateway: optIP(r, "gateway"),
   };
 }
 
-function readRangeSets(list: unknown[] | undefined, where: string): RawRange[][] {
-  return (list ?? []).map((set) => {
-    if (set === null) return [];
-    if (!Array.isArray(set)) typeError(set, where, "allocator.RangeSet");
-    return set.map((r) => readRawRange(r, where));
-  });
+/** A []RangeSet: each set an array of ranges (a null set is empty, as Go decodes it). */
+function readRangeSets(list: JsonValue[] | undefined): RawRange[][] {
+  return (list ?? []).map((set) => (set.isNull ? [] : set.arr().map((v) => readRawRange(v.obj()))));
 }
 
 /** "ip" or "ip/prefix" (the prefix is ignored), as the reference's ip.IP text form. */
@@ -106,31 +63,23 @@ export function parseRequestedIP(text: string): IP | undefined {
   return parseCIDR(text)?.ip;
 }
 
-function readIPList(list: unknown[] | undefined, where: string): IP[] {
-  return (list ?? []).map((v) => {
-    if (typeof v !== "string") typeError(v, where, "ip.IP");
-    const ip = parseRequestedIP(v);
-    if (!ip) throw invalidConfig(`invalid IP address ${v}`);
+function readIPList(list: JsonValue[] | undefined): IP[] {
+  return (list ?? []).map((v: JsonValue) => {
+    const ip = parseRequestedIP(v.str());
+    if (!ip) v.fail(`invalid IP address ${v.str()}`);
     return ip;
   });
 }
 
-function optInt(obj: Obj, key: string): number | undefined {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v)) typeError(v, `Route.${key}`, "int");
-  return v;
-}
-
-function readRoute(v: unknown): Route {
-  if (!isObj(v)) typeError(v, "IPAMConfig.ipam.routes", "types.Route");
-  const dst = optCidr(v, "dst", "Route.dst");
-  if (!dst) throw invalidConfig("invalid route: dst is required");
-  const gw = optIP(v, "gw", "Route.gw");
+function readRoute(v: JsonValue): Route {
+  const r: ConfigReader = v.obj();
+  const dst = optCidr(r, "dst");
+  if (!dst) r.fail("dst", "invalid route: dst is required");
+  const gw = optIP(r, "gw");
   const route: Route = { dst: formatCIDR(dst) };
   if (gw) route.gw = formatIP(gw);
   for (const k of ["mtu", "advmss", "priority", "table", "scope"] as const) {
-    const n = optInt(v, k);
+    const n = r.optInt(k);
     if (n !== undefined) route[k] = n;
   }
   return route;
@@ -183,48 +132,39 @@ function canonicalizeAll(raw: RawRange[][], cniVersion: string): RangeSet[] {
 
 export interface ConfigInput {
   /** the whole decoded stdin object */
-  raw: Obj;
+  raw: Record<string, unknown>;
   cniArgs: readonly ArgPair[];
   ignoreUnknownArgs: boolean;
 }
 
-function readRequested(input: ConfigInput, runtime: Obj): IP[] {
-  const args = field(input.raw, "args");
-  const cni = isObj(args) ? field(args, "cni") : undefined;
+function readRequested(input: ConfigInput, r: ConfigReader, runtime: ConfigReader): IP[] {
   return [
     ...requestedFromCniArgs(input.cniArgs, input.ignoreUnknownArgs),
-    ...(isObj(cni) ? readIPList(optArray(cni, "ips", "IPAMArgs.ips", "[]*ip.IP"), "IPAMArgs.ips") : []),
-    ...readIPList(optArray(runtime, "ips", "Net.runtimeConfig.ips", "[]*ip.IP"), "Net.runtimeConfig.ips"),
+    ...readIPList(r.child("args")?.child("cni")?.arr("ips")),
+    ...readIPList(runtime.arr("ips")),
   ];
-}
-
-function readIpam(raw: Obj): Obj {
-  const ipam = field(raw, "ipam");
-  if (ipam === undefined || ipam === null) throw invalidConfig("IPAM config missing 'ipam' key");
-  if (!isObj(ipam)) typeError(ipam, "Net.ipam", "allocator.IPAMConfig");
-  return ipam;
 }
 
 /** Parses and validates the host-local config; throws CniError 7 (config) or 999 (CNI_ARGS, as the reference). */
 export function parseConfig(input: ConfigInput): HostLocalConfig {
-  const { raw } = input;
-  const ipam = readIpam(raw);
-  const rc = field(raw, "runtimeConfig");
-  const runtime: Obj = isObj(rc) ? rc : {};
-  const cniVersion = optString(raw, "cniVersion", "Net.cniVersion");
-  const legacy = readRawRange(ipam, "IPAMConfig.ipam");
+  const r = ConfigReader.of(input.raw);
+  const ipam = r.child("ipam");
+  if (!ipam) throw invalidConfig("IPAM config missing 'ipam' key");
+  const runtime = r.childOrEmpty("runtimeConfig");
+  const cniVersion = r.str("cniVersion");
+  const legacy = readRawRange(ipam);
   const rawSets = [
-    ...readRangeSets(optArray(runtime, "ipRanges", "Net.runtimeConfig.ipRanges", "[]allocator.RangeSet"), "Net.runtimeConfig.ipRanges"),
+    ...readRangeSets(runtime.arr("ipRanges")),
     ...(legacy.subnet ? [[legacy]] : []),
-    ...readRangeSets(optArray(ipam, "ranges", "IPAMConfig.ipam.ranges", "[]allocator.RangeSet"), "IPAMConfig.ipam.ranges"),
+    ...readRangeSets(ipam.arr("ranges")),
   ];
-  const routes = (optArray(ipam, "routes", "IPAMConfig.ipam.routes", "[]*types.Route") ?? []).map(readRoute);
-  const dataDir = optString(ipam, "dataDir", "IPAMConfig.ipam.dataDir") || DEFAULT_DATA_DIR;
-  const resolvConf = optString(ipam, "resolvConf", "IPAMConfig.ipam.resolvConf");
-  const requestedIPs = readRequested(input, runtime);
+  const routes = (ipam.arr("routes") ?? []).map(readRoute);
+  const dataDir = ipam.str("dataDir") || DEFAULT_DATA_DIR;
+  const resolvConf = ipam.str("resolvConf");
+  const requestedIPs = readRequested(input, r, runtime);
   if (rawSets.length === 0) throw invalidConfig("no IP ranges specified");
   const ranges = canonicalizeAll(rawSets, cniVersion);
-  if (dataDir.includes("\0") || resolvConf.includes("\0")) throw invalidConfig("dataDir/resolvConf contain a NUL byte");
-  const name = optString(raw, "name", "Net.name");
+  if (dataDir.includes("\0") || resolvConf.includes("\0")) ipam.fail("", "dataDir/resolvConf contain a NUL byte");
+  const name = r.str("name");
   return Object.freeze({ name, cniVersion, ranges, routes, dataDir, resolvConf, requestedIPs });
 }

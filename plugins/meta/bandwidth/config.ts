@@ -2,6 +2,7 @@
 // reference's getBandwidth), their pairing rules and messages, and tscni's optional latencyMs. Pure.
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
+import { ConfigReader } from "../../../shared/cni/reader.ts";
 import { formatHashWithPrefix } from "../../../shared/firewall/hash.ts";
 import { DEFAULT_LATENCY_MS } from "./tbf.ts";
 
@@ -24,7 +25,6 @@ export interface BandwidthConfig {
 
 export const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurst"] as const;
 type BandwidthKey = (typeof BANDWIDTH_KEYS)[number];
-type Obj = Record<string, unknown>;
 
 /** Largest latencyMs accepted: a 10 s queue is already far beyond any sane shaping setup. */
 export const MAX_LATENCY_MS = 10_000;
@@ -32,36 +32,17 @@ const MAX_BURST_BYTES = 0xffff_ffff;
 const IFB_NAME_LENGTH = 15;
 const IFB_PREFIX = "bwp";
 
-/** Go encoding/json field lookup: an exact key wins, else the last case-insensitive match. */
-function lookup(obj: Obj, key: string): { found: boolean; value: unknown } {
-  if (Object.hasOwn(obj, key)) return { found: true, value: obj[key] };
-  const lower = key.toLowerCase();
-  let out: { found: boolean; value: unknown } = { found: false, value: undefined };
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) out = { found: true, value: obj[k] };
-  return out;
-}
+/** bandwidth's reader: messages start "failed to parse network configuration: " like the reference's. */
+const reader = (conf: NetConf): ConfigReader =>
+  ConfigReader.of(conf.raw, { error: (m) => invalidConfig(`failed to parse network configuration: ${m}`) });
 
-/** A uint64 like Go decodes it (null = 0); negative, fractional, unsafe or non-numbers are error 7. */
-function readUint(obj: Obj, key: BandwidthKey, where: string): number {
-  const { value } = lookup(obj, key);
-  if (value === undefined || value === null) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidConfig(
-      `failed to parse network configuration: ${where}${key}: expected a non-negative integer, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-/** The object the values come from: the top level if it has any of the keys, else runtimeConfig.bandwidth. */
-function bandwidthSource(conf: NetConf): { obj: Obj; where: string } | undefined {
-  if (BANDWIDTH_KEYS.some((k) => lookup(conf.raw, k).found)) return { obj: conf.raw, where: "" };
-  const rc = lookup(conf.runtimeConfig, "bandwidth").value;
-  if (rc === undefined || rc === null) return undefined;
-  if (typeof rc !== "object" || Array.isArray(rc)) {
-    throw invalidConfig("failed to parse network configuration: runtimeConfig.bandwidth must be an object");
-  }
-  return { obj: rc as Obj, where: "runtimeConfig.bandwidth." };
+/**
+ * The object the values come from: the top level if any key names one of the four fields (even with
+ * null: Go allocates the embedded *BandwidthEntry then), else runtimeConfig.bandwidth.
+ */
+function bandwidthSource(r: ConfigReader): ConfigReader | undefined {
+  if (BANDWIDTH_KEYS.some((k) => r.has(k))) return r;
+  return r.child("runtimeConfig")?.child("bandwidth");
 }
 
 /** validateRateAndBurst, with the reference's messages. */
@@ -75,25 +56,23 @@ function shaping(rateBits: number, burstBits: number): Shaping | undefined {
   return Object.freeze({ rateBits, burstBits });
 }
 
-function readLatency(raw: Obj): number {
-  const { value } = lookup(raw, "latencyMs");
-  if (value === undefined || value === null) return DEFAULT_LATENCY_MS;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_LATENCY_MS) {
-    throw invalidConfig(`invalid latencyMs ${JSON.stringify(value)} (must be a number > 0 and <= ${MAX_LATENCY_MS})`);
-  }
-  return value;
+function readLatency(r: ConfigReader): number {
+  const v = r.num("latencyMs", DEFAULT_LATENCY_MS);
+  if (v <= 0 || v > MAX_LATENCY_MS) r.fail("latencyMs", `invalid latencyMs ${v} (must be a number > 0 and <= ${MAX_LATENCY_MS})`);
+  return v;
 }
 
 /** Validates the plugin keys of conf into a frozen config; throws CniError 7 on anything invalid. */
 export function parseConfig(conf: NetConf): BandwidthConfig {
-  const src = bandwidthSource(conf);
-  const read = (k: BandwidthKey): number => (src ? readUint(src.obj, k, src.where) : 0);
+  const r = reader(conf);
+  const src = bandwidthSource(r);
+  // a uint64 like Go decodes it (null = 0); negative, fractional or unsafe integers are error 7
+  const read = (k: BandwidthKey): number => src?.int(k, 0, { min: 0 }) ?? 0;
   const ingress = shaping(read("ingressRate"), read("ingressBurst"));
   const egress = shaping(read("egressRate"), read("egressBurst"));
-  const out: BandwidthConfig = { name: conf.name, cniVersion: conf.cniVersion, latencyMs: readLatency(conf.raw) };
+  const out: BandwidthConfig = { name: conf.name, cniVersion: conf.cniVersion, latencyMs: readLatency(r) };
   return Object.freeze({ ...out, ...(ingress && { ingress }), ...(egress && { egress }) });
 }
-
 /** True when nothing is shaped: ADD passes prevResult through without touching the kernel. */
 export const isPassthrough = (c: BandwidthConfig): boolean => !c.ingress && !c.egress;
 

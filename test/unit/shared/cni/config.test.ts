@@ -48,12 +48,26 @@ describe("buildNetConf", () => {
       cniVersion: "1.0.0",
       name: "n",
       type: "bridge",
-      ipam: raw.ipam,
+      ipam: { type: "host-local" },
       prevResult: { cniVersion: "1.1.0", ips: [{ address: "10.0.0.2/24" }] },
-      runtimeConfig: {},
-      args: {},
       raw,
     });
+  });
+
+  it("build: keys in any case (CNIVersion, Name, Type, IPAM, PrevResult, DNS) -> read like Go", () => {
+    const odd = {
+      CNIVersion: "1.0.0",
+      Name: "n",
+      TYPE: "bridge",
+      IPAM: { Type: "host-local" },
+      DNS: { NameServers: ["1.1.1.1"] },
+      PrevResult: { CNIVersion: "1.0.0", IPs: [{ Address: "10.0.0.2/24" }] },
+    };
+    expect(configVersion(odd)).toBe("1.0.0");
+    const conf = buildNetConf(odd, "1.0.0");
+    expect(conf).toMatchObject({ name: "n", type: "bridge", ipam: { type: "host-local" }, dns: { nameservers: ["1.1.1.1"] } });
+    expect(conf.prevResult?.ips).toEqual([{ address: "10.0.0.2/24" }]);
+    expect(code(() => configVersion({ CNIVERSION: 1 }))).toBe(6);
   });
 
   it("build: runtimeConfig/args not objects, dns malformed -> error 7", () => {

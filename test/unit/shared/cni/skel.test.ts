@@ -90,8 +90,8 @@ describe("ADD", () => {
       ignoreUnknownArgs: true,
       path: ["/opt/cni/bin"],
     });
-    expect(ctx.conf).toMatchObject({ cniVersion: "0.4.0", name: "net1", type: "fake", runtimeConfig: {}, args: {} });
-    expect(ctx.conf.ipam).toStrictEqual({ type: "host-local", subnet: "10.1.0.0/24" });
+    expect(ctx.conf).toMatchObject({ cniVersion: "0.4.0", name: "net1", type: "fake" });
+    expect(ctx.conf.ipam).toStrictEqual({ type: "host-local" });
     expect(new TextDecoder().decode(ctx.stdin)).toContain('"subnet":"10.1.0.0/24"');
     expect(ctx.env.OTHER).toBe("x");
   });
@@ -116,7 +116,7 @@ describe("ADD", () => {
     expect(calls.add[0]!.conf.prevResult).toStrictEqual({ cniVersion: "1.1.0", ips: [{ address: "10.1.0.5/24" }] });
   });
 
-  it("add: runtimeConfig, args and dns -> passed through validated", async () => {
+  it("add: runtimeConfig, args and dns -> validated, kept in raw; dns parsed", async () => {
     const { plugin, calls } = fakePlugin();
     const extra = {
       runtimeConfig: { portMappings: [{ hostPort: 80 }] },
@@ -124,7 +124,7 @@ describe("ADD", () => {
       dns: { nameservers: ["1.1.1.1"], search: [] },
     };
     await run(plugin, ADD_ENV, conf(extra));
-    expect(calls.add[0]!.conf).toMatchObject({ ...extra, dns: { nameservers: ["1.1.1.1"] } });
+    expect(calls.add[0]!.conf).toMatchObject({ raw: extra, dns: { nameservers: ["1.1.1.1"] } });
   });
 });
 

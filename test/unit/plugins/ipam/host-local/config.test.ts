@@ -68,11 +68,11 @@ describe("parseConfig: defaults", () => {
   });
 });
 
-describe("parseConfig: validation (messages as the reference host-local)", () => {
+describe("parseConfig: validation (the reference host-local's messages, after the field's path)", () => {
   const table: Array<[string, Obj, number, string]> = [
     ["missing ipam", { cniVersion: "1.0.0", name: "n1", type: "x" }, 7, "IPAM config missing 'ipam' key"],
     ["null ipam", { cniVersion: "1.0.0", name: "n1", type: "x", ipam: null }, 7, "IPAM config missing 'ipam' key"],
-    ["ipam a number", { cniVersion: "1.0.0", name: "n1", type: "x", ipam: 5 }, 7, "json: cannot unmarshal number into Go struct field Net.ipam of type allocator.IPAMConfig"],
+    ["ipam a number", { cniVersion: "1.0.0", name: "n1", type: "x", ipam: 5 }, 7, "ipam: expected an object, got 5"],
     ["no ranges", net({}), 7, "no IP ranges specified"],
     ["empty ranges", net({ ranges: [] }), 7, "no IP ranges specified"],
     ["empty range set", net({ ranges: [[]] }), 7, "invalid range set 0: empty range set"],
@@ -82,23 +82,23 @@ describe("parseConfig: validation (messages as the reference host-local)", () =>
     ["/128", net({ subnet: "fd00::/128" }), 7, "invalid range set 0: Network fd00::/128 too small to allocate from"],
     ["host bits", net({ subnet: "10.1.0.1/24" }), 7, "invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.1.0.0"],
     ["v4-mapped subnet", net({ subnet: "::ffff:10.1.0.0/120" }), 7, "invalid range set 0: IPNet IP and Mask version mismatch"],
-    ["bad subnet", net({ subnet: "bogus" }), 7, "invalid CIDR address: bogus"],
-    ["subnet without length", net({ subnet: "10.1.0.0" }), 7, "invalid CIDR address: 10.1.0.0"],
-    ["subnet a number", net({ subnet: 5 }), 7, "json: cannot unmarshal number into Go struct field IPAMConfig.ipam.subnet of type string"],
+    ["bad subnet", net({ subnet: "bogus" }), 7, "ipam.subnet: invalid CIDR address: bogus"],
+    ["subnet without length", net({ subnet: "10.1.0.0" }), 7, "ipam.subnet: invalid CIDR address: 10.1.0.0"],
+    ["subnet a number", net({ subnet: 5 }), 7, "ipam.subnet: expected a string, got 5"],
     ["range without subnet", net({ ranges: [[{ rangeStart: "10.1.0.5" }]] }), 7, "invalid range set 0: IP <nil> not v4 nor v6"],
     ["start outside", net({ subnet: "10.1.0.0/24", rangeStart: "10.2.0.1" }), 7, "invalid range set 0: RangeStart 10.2.0.1 not in network 10.1.0.0/24"],
     ["end outside", net({ subnet: "10.1.0.0/24", rangeEnd: "10.2.0.1" }), 7, "invalid range set 0: RangeEnd 10.2.0.1 not in network 10.1.0.0/24"],
     ["start after end", net({ subnet: "10.1.0.0/24", rangeStart: "10.1.0.100", rangeEnd: "10.1.0.50" }), 7, "invalid range set 0: RangeStart 10.1.0.100 not in network 10.1.0.0/24"],
     ["start other family", net({ subnet: "10.1.0.0/24", rangeStart: "fd00::1" }), 7, "invalid range set 0: RangeStart fd00::1 not in network 10.1.0.0/24"],
-    ["bad gateway", net({ subnet: "10.1.0.0/24", gateway: "x" }), 7, "invalid IP address: x"],
+    ["bad gateway", net({ subnet: "10.1.0.0/24", gateway: "x" }), 7, "ipam.gateway: invalid IP address: x"],
     ["overlap inside a set", net({ ranges: [[{ subnet: "10.1.0.0/24" }, { subnet: "10.1.0.0/25" }]] }), 7, "invalid range set 0: subnets 10.1.0.1-10.1.0.254 and 10.1.0.1-10.1.0.126 overlap"],
     ["mixed families", net({ ranges: [[{ subnet: "10.1.0.0/24" }, { subnet: "fd00::/64" }]] }), 7, "invalid range set 0: mixed address families"],
     ["overlapping sets", net({ ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.1.0.0/25" }]] }), 7, "range set 0 overlaps with 1"],
     ["second set bad", net({ ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.2.0.0/32" }]] }), 7, "invalid range set 1: Network 10.2.0.0/32 too small to allocate from"],
     ["two v4 sets on 0.2.0", { ...net({ ranges: [[{ subnet: "10.1.0.0/24" }], [{ subnet: "10.2.0.0/24" }]] }), cniVersion: "0.2.0" }, 7, "CNI version 0.2.0 does not support more than 1 address per family"],
-    ["bad route dst", net({ subnet: "10.4.0.0/24", routes: [{ dst: "bogus" }] }), 7, "invalid CIDR address: bogus"],
-    ["bad route gw", net({ subnet: "10.4.0.0/24", routes: [{ dst: "10.0.0.0/8", gw: "x" }] }), 7, "invalid IP address: x"],
-    ["bad args.cni.ips", net({ subnet: "10.4.0.0/24" }, { args: { cni: { ips: ["bogus"] } } }), 7, "invalid IP address bogus"],
+    ["bad route dst", net({ subnet: "10.4.0.0/24", routes: [{ dst: "bogus" }] }), 7, "ipam.routes[0].dst: invalid CIDR address: bogus"],
+    ["bad route gw", net({ subnet: "10.4.0.0/24", routes: [{ dst: "10.0.0.0/8", gw: "x" }] }), 7, "ipam.routes[0].gw: invalid IP address: x"],
+    ["bad args.cni.ips", net({ subnet: "10.4.0.0/24" }, { args: { cni: { ips: ["bogus"] } } }), 7, "args.cni.ips[0]: invalid IP address bogus"],
   ];
   for (const [what, raw, code, msg] of table) it(`parse: ${what} -> ${code} "${msg}"`, () => fails(raw, code, msg));
 

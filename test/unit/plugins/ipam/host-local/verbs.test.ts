@@ -27,7 +27,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function conf(ipam: Record<string, unknown>, extra: Record<string, unknown> = {}): NetConf {
   const raw = { cniVersion: "1.1.0", name: "net1", type: "host-local", ipam: { type: "host-local", dataDir: dir, ...ipam }, ...extra };
-  return { cniVersion: "1.1.0", name: "net1", type: "host-local", runtimeConfig: {}, args: {}, raw };
+  return { cniVersion: "1.1.0", name: "net1", type: "host-local", raw };
 }
 
 function cmd(verb: CmdContext["verb"], id: string, c: NetConf, ifname = "eth0", cniArgs: Array<[string, string]> = []): CmdContext {

@@ -5,8 +5,8 @@ import { ifbDeviceName, isPassthrough, parseConfig } from "../../../../../plugin
 import { code7 } from "../../../cni-error.ts";
 
 function conf(keys: Record<string, unknown>, runtimeConfig: Record<string, unknown> = {}): NetConf {
-  const raw = { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", ...keys };
-  return { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", runtimeConfig, args: {}, raw };
+  const raw = { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", runtimeConfig, ...keys };
+  return { cniVersion: "1.0.0", name: "mynet", type: "bandwidth", raw };
 }
 
 describe("parseConfig", () => {
@@ -50,6 +50,13 @@ describe("parseConfig", () => {
   it("parseConfig: key in another case -> matched like Go's encoding/json", () => {
     const c = parseConfig(conf({ IngressRate: 1000, ingressburst: 100 }));
     expect(c.ingress).toEqual({ rateBits: 1000, burstBits: 100 });
+  });
+
+  it("parseConfig: containerd CRI's capitalised runtimeConfig.bandwidth -> read", () => {
+    const c = parseConfig(conf({}, { Bandwidth: { IngressRate: 8e6, IngressBurst: 8e4, EgressRate: 16e6, EgressBurst: 16e4 } }));
+    expect(c.ingress).toEqual({ rateBits: 8e6, burstBits: 8e4 });
+    expect(c.egress).toEqual({ rateBits: 16e6, burstBits: 16e4 });
+    expect(code7(() => parseConfig(conf({}, { bandwidth: { IngressRate: -1 } })))).toMatch(/runtimeConfig\.bandwidth\.ingressRate: -1 is out of range/);
   });
 
   it("parseConfig: null value -> 0 (as Go decodes null into uint64)", () => {

@@ -6,8 +6,8 @@ import { checkHostIPFamilies, containerAddresses, parseConfig } from "../../../.
 import { code7 } from "../../../cni-error.ts";
 
 function conf(keys: Record<string, unknown>, portMappings?: unknown): NetConf {
-  const raw = { cniVersion: "1.0.0", name: "net1", type: "portmap", ...keys };
-  return { cniVersion: "1.0.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw };
+  const raw = { cniVersion: "1.0.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, ...keys };
+  return { cniVersion: "1.0.0", name: "net1", type: "portmap", raw };
 }
 
 describe("parseConfig", () => {
@@ -29,8 +29,8 @@ describe("parseConfig", () => {
     ["host port 0", [{ hostPort: 0, containerPort: 80 }], /Invalid host port number: 0/],
     ["host port 70000", [{ hostPort: 70000, containerPort: 80 }], /Invalid host port number: 70000/],
     ["negative container port", [{ hostPort: 80, containerPort: -1 }], /Invalid container port number: -1/],
-    ["fractional port", [{ hostPort: 80.5, containerPort: 80 }], /Invalid host port number: 80.5/],
-    ["string port", [{ hostPort: "80", containerPort: 80 }], /Invalid host port number: "80"/],
+    ["fractional port", [{ hostPort: 80.5, containerPort: 80 }], /runtimeConfig.portMappings\[0\].hostPort: expected an integer, got 80.5/],
+    ["string port", [{ hostPort: "80", containerPort: 80 }], /runtimeConfig.portMappings\[0\].hostPort: expected an integer, got "80"/],
     ["hostIP not an IP", [{ hostPort: 80, containerPort: 80, hostIP: "example.com" }], /invalid hostIP "example.com"/],
     ["mapping not an object", [42], /portMappings\[0\]: expected an object/],
     ["portMappings not an array", { hostPort: 80 }, /expected an array/],
@@ -54,6 +54,15 @@ describe("parseConfig", () => {
   it("parse: nft conditions, backend iptables, case-insensitive keys -> accepted", () => {
     const c = parseConfig(conf({ ConditionsV4: ["ip saddr != 10.0.0.0/8"], backend: "iptables", SNAT: false }));
     expect(c).toMatchObject({ conditionsV4: ["ip saddr != 10.0.0.0/8"], backend: "iptables", snat: false });
+  });
+
+  it("parse: containerd CRI's capitalised portMappings (HostPort, ContainerPort, Protocol, HostIP) -> read", () => {
+    const c = parseConfig(conf({}, [{ HostPort: 8080, ContainerPort: 80, Protocol: "tcp", HostIP: "" }, { HostPort: 53, ContainerPort: 53, Protocol: "UDP", HostIP: "127.0.0.1" }]));
+    expect(c.mappings).toEqual([
+      { hostPort: 8080, containerPort: 80, protocol: "tcp" },
+      { hostPort: 53, containerPort: 53, protocol: "udp", hostIP: "127.0.0.1" },
+    ]);
+    expect(parseConfig(conf({ RuntimeConfig: { PortMappings: [{ hostPort: 81, containerPort: 80 }] } })).mappings).toHaveLength(1);
   });
 
   it("parse: count-only (DEL) -> invalid mapping content ignored, count kept", () => {

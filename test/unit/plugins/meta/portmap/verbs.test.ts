@@ -33,8 +33,8 @@ function fakeDeps(over: Partial<Omit<PortmapDeps, "firewall">> = {}) {
 
 function ctx(keys: Record<string, unknown>, portMappings: unknown, prev: Result | null = PREV): CmdContext {
   const prevResult = prev ?? undefined;
-  const raw = { cniVersion: "1.1.0", name: "net1", type: "portmap", ...keys };
-  const conf: NetConf = { cniVersion: "1.1.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, args: {}, raw, ...(prevResult ? { prevResult } : {}) };
+  const raw = { cniVersion: "1.1.0", name: "net1", type: "portmap", runtimeConfig: portMappings === undefined ? {} : { portMappings }, ...keys };
+  const conf: NetConf = { cniVersion: "1.1.0", name: "net1", type: "portmap", raw, ...(prevResult ? { prevResult } : {}) };
   return { verb: "ADD", containerId: "ctr1", netns: "/run/netns/p", ifname: "eth0", cniArgs: [], ignoreUnknownArgs: false, path: [], conf, stdin: new Uint8Array(), env: {}, stderr: () => {} };
 }
 
