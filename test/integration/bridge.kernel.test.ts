@@ -1,9 +1,11 @@
 // bridge plugin on a kernel with bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), which the CI
 // machine lacks: `vlan`, `vlanTrunk`, `preserveDefaultVlan` and the VLAN gateway. Skipped with a message
-// on such a kernel; scripts/test-vm runs this file in a VM booting Debian's kernel.
+// on such a kernel; scripts/test-vm runs this file in a VM booting Debian's kernel. The VLAN cases of the
+// differential test against the reference 1.1.1 (bridge.differential.test.ts) are here too.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { removeSides, runCase, type Case } from "./bridge-differential.ts";
 import { globalAddrs, hasBinary, link, links, pingOnce, portVlans, World, type Json } from "./bridge-world.ts";
-import { deleteAllNetns, describeKernel, expectOk } from "./harness.ts";
+import { deleteAllNetns, describeKernel, expectOk, hasReference } from "./harness.ts";
 
 let w: World;
 
@@ -66,4 +68,19 @@ describeKernel(["bridge-vlan-filtering"], "bridge with VLAN filtering (compiled 
       expectOk(w.call("DEL", conf, { pod, cid: "d1" }));
     });
   });
+});
+
+/** 1.1.1 has no preserveDefaultVlan (VLAN 1 always stays) and no vlanTrunk. */
+const VLAN_CASES: Case[] = [
+  { name: "vlan (preserveDefaultVlan as 1.1.1)", keys: { vlan: 100, preserveDefaultVlan: true } },
+  { name: "vlan and isGateway (VLAN gateway interface)", keys: { vlan: 100, isGateway: true, preserveDefaultVlan: true } },
+];
+
+describeKernel(["bridge-vlan-filtering"], "bridge VLANs vs reference 1.1.1 (differential)", () => {
+  afterEach(() => removeSides());
+  afterAll(() => deleteAllNetns());
+
+  for (const c of VLAN_CASES) {
+    it.skipIf(!hasBinary || !hasReference)(`add/check/del: ${c.name} -> same results and kernel state as the reference`, () => runCase(c));
+  }
 });

@@ -21,7 +21,8 @@ export function ensureVlanGateway(host: NetlinkHandle, br: Link, cfg: BridgeConf
   if (existing) return existing;
   const peerName = randomVethName();
   try {
-    createVeth(host, { name, peerName, mtu: br.mtu });
+    // txqlen 0 on both ends, as the pod veth (pod/veth.ts) and the reference's netlink library
+    createVeth(host, { name, peerName, mtu: br.mtu, txqlen: 0, peerTxqlen: 0 });
   } catch (e) {
     if (isExists(e)) return getLinkByName(host, name) ?? raise(name, e);
     raise(name, e);
