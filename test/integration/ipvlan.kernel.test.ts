@@ -28,13 +28,13 @@ describeKernel(["ipvlan"], "ipvlan", () => {
   });
   afterAll(() => l?.cleanup());
 
-  it("add: l3, mtu, v4+v6 -> ipvlan of hv0 with its MAC, addresses, routes, notify sysctls, traffic; CHECK; mode tampered -> CHECK fails; DEL twice", () => {
+  it("add: l2 (default), mtu, v4+v6 -> ipvlan of hv0 with its MAC, addresses, routes, notify sysctls, traffic; CHECK; mode tampered -> CHECK fails; DEL twice", () => {
     const pod = l.pod();
     const v6 = `${l.gw6.slice(0, -1)}5/64`;
-    const c = conf(5, { mode: "l3", mtu: 1400 }, { addresses: [{ address: l.ip4(5), gateway: l.gw4 }, { address: v6, gateway: l.gw6 }], routes: [{ dst: "0.0.0.0/0" }] });
+    const c = conf(5, { mtu: 1400 }, { addresses: [{ address: l.ip4(5), gateway: l.gw4 }, { address: v6, gateway: l.gw6 }], routes: [{ dst: "0.0.0.0/0" }] });
     const r = l.add(c, { pod });
     const eth0 = linkOf(pod, "eth0")!;
-    expect([eth0.linkinfo.info_kind, mode(pod), eth0.mtu]).toEqual(["ipvlan", "l3", 1400]);
+    expect([eth0.linkinfo.info_kind, mode(pod), eth0.mtu]).toEqual(["ipvlan", "l2", 1400]);
     expect(eth0.address).toBe(linkOf(l.node, "hv0")!.address);
     expect(r.interfaces).toEqual([{ name: "eth0", mac: eth0.address, sandbox: pod.path }]);
     expect(r.ips.map((i: Json) => i.interface)).toEqual([0, 0]);
@@ -44,8 +44,8 @@ describeKernel(["ipvlan"], "ipvlan", () => {
     expect(nonLo(l.node)).toEqual(["hv0"]);
     ping(pod, l.gw4);
     expect(l.run("CHECK", c, { pod, prevResult: r }).code).toBe(0);
-    pod.exec("ip", ["link", "set", "eth0", "type", "ipvlan", "mode", "l2"]);
-    expect(l.run("CHECK", c, { pod, prevResult: r }).json.msg).toContain("ipvlan mode l2 does not match expected value: l3");
+    pod.exec("ip", ["link", "set", "eth0", "type", "ipvlan", "mode", "l3"]);
+    expect(l.run("CHECK", c, { pod, prevResult: r }).json.msg).toContain("ipvlan mode l3 does not match expected value: l2");
     expect(l.run("DEL", c, { pod }).code).toBe(0);
     expect(nonLo(pod)).toEqual([]);
     expect(l.run("DEL", c, { pod }).code).toBe(0);
@@ -65,12 +65,13 @@ describeKernel(["ipvlan"], "ipvlan", () => {
     expect(l.run("ADD", c, { pod: l.pod(), cid: "two", prevResult: two }).json.msg).toContain("chained master failure");
   });
 
-  it("add: IPAM returns no IP -> link removed (the reference leaks it); del: netns gone, no master and no default route -> success", () => {
+  it("add: IPAM returns no IP -> link removed (the reference leaks it); mode l3s -> kernel mode; del: netns gone, no master and no default route -> success", () => {
     const pod = l.pod();
     expect(l.run("ADD", conf(8, {}, { addresses: [] }), { pod, cid: "noip" }).json.msg).toBe("IPAM plugin returned missing IP config");
     expect(nonLo(pod)).toEqual([]);
     const gone = l.pod();
-    l.add(conf(9), { pod: gone, cid: "gone" });
+    l.add(conf(9, { mode: "l3s" }), { pod: gone, cid: "gone" });
+    expect(mode(gone)).toBe("l3s");
     gone.delete();
     expect(l.run("DEL", conf(9), { cid: "gone", netns: gone.path }).code).toBe(0);
     const noMaster = conf(9);
