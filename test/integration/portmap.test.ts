@@ -108,7 +108,7 @@ function startServer(pod: Pod, name: string): Promise<() => void> {
     if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
   };
   return new Promise((ok, fail) => {
-    const t = setTimeout(() => (stop(), fail(new Error("server did not start"))), 5000);
+    const t = setTimeout(() => (stop(), fail(new Error("server did not start"))), 30_000); // python start-up on a loaded machine
     child.stdout!.on("data", (d: Buffer) => {
       if (d.toString().includes("ready")) (clearTimeout(t), ok(stop));
     });
