@@ -181,12 +181,10 @@ function ipV10(ip: IPConfig): IPConfig {
   return compact({ interface: ip.interface, address: ip.address, gateway: nonBlank(ip.gateway) });
 }
 
-/** "4" when the address is IPv4 (IPv4-mapped included, like Go's To4), else "6". */
+/** "4" when the address is IPv4 (IPv4-mapped included, like Go's To4), else "6" (results hold parsed text). */
 function ipFamilyOf(cidrOrIp: string): "4" | "6" {
-  const text = cidrOrIp.includes("/") ? cidrOrIp.slice(0, cidrOrIp.indexOf("/")) : cidrOrIp;
-  const ip = parseIP(text);
-  if (ip) return ip.family === 4 ? "4" : "6";
-  return text.includes(":") ? "6" : "4";
+  const ip = parseCIDR(cidrOrIp)?.ip ?? parseIP(cidrOrIp);
+  return ip?.family === 6 ? "6" : "4";
 }
 
 function toV1x(r: Result, version: string, shape: "1.0" | "1.1"): Result {

@@ -57,7 +57,7 @@ function prefixText(data: Uint8Array, size: number, mask: Uint8Array | undefined
 }
 
 /** Guesses the family from the field when no `meta nfproto` preceded it (an ip or ip6 table). */
-function familyOf(nfproto: number | undefined, reg: RegValue): typeof NFPROTO_IPV4 | typeof NFPROTO_IPV6 {
+function nfprotoOf(nfproto: number | undefined, reg: RegValue): typeof NFPROTO_IPV4 | typeof NFPROTO_IPV6 {
   if (nfproto === NFPROTO_IPV4 || nfproto === NFPROTO_IPV6) return nfproto;
   return (reg.len ?? 0) <= 4 && (reg.offset === 12 || reg.offset === 16) ? NFPROTO_IPV4 : NFPROTO_IPV6;
 }
@@ -65,7 +65,7 @@ function familyOf(nfproto: number | undefined, reg: RegValue): typeof NFPROTO_IP
 function applyCmp(e: NftExpr, reg: RegValue, nfproto: number | undefined, out: MasqMatch): number | undefined {
   if (!e.data) return nfproto;
   if (reg.kind === "nfproto") return e.op === NFT_CMP_EQ ? e.data[0] : nfproto;
-  const f = FIELDS[familyOf(nfproto, reg)];
+  const f = FIELDS[nfprotoOf(nfproto, reg)];
   if (reg.offset === f.saddr && reg.len === f.size && e.op === NFT_CMP_EQ && !reg.mask && e.data.length === f.size) {
     out.saddr = formatIp(e.data);
   } else if (reg.offset === f.daddr && e.op === NFT_CMP_NEQ) {

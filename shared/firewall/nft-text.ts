@@ -1,7 +1,7 @@
 // Small, pure helpers to write nft command text safely (reads go through nfnetlink: shared/netlink/nf).
 // Every value that lands in a command is validated here first: nothing from input reaches nft
 // unchecked (names, comments, addresses, ports).
-import { isV6Notation, parseIP } from "../ip/index.ts";
+import { familyOf, parseIP } from "../ip/index.ts";
 
 export type NftFamily = "ip" | "ip6" | "inet";
 
@@ -36,7 +36,7 @@ export function nftMac(mac: string): string {
 /** Family keyword for an IP address ("ip" or "ip6"); throws on anything that is not an address. */
 export function ipFamilyOf(address: string): "ip" | "ip6" {
   // node:net's isIP would cost ~1 ms of start-up; a zone suffix is not an address here either
-  if (!address.includes("%") && parseIP(address)) return isV6Notation(address) ? "ip6" : "ip";
+  if (parseIP(address)) return familyOf(address) === 6 ? "ip6" : "ip";
   throw new FirewallInputError(`"${address}" is not an IP address`);
 }
 

@@ -78,22 +78,30 @@ function parseV6Value(text: string): bigint | undefined {
   return groups.reduce((acc, g) => (acc << 16n) | g, 0n);
 }
 
-/** Go's net.ParseIP: undefined when the text is not an address (CIDRs and zones are rejected). */
-export function parseIP(text: string): IP | undefined {
-  if (text.length === 0 || text.length > 64) return undefined;
-  if (!text.includes(":")) {
-    const v = parseV4Value(text);
-    return v === undefined ? undefined : makeIP(4, v);
-  }
-  const v = parseV6Value(text);
-  if (v === undefined) return undefined;
-  if (v >> 32n === 0xffffn) return makeIP(4, v & V4_MAX); // IPv4-mapped
-  return makeIP(6, v);
+/** An address as written: its value and the width of its notation (32: dotted quad, 128: IPv6 text). */
+export interface WrittenIP {
+  readonly ip: IP;
+  readonly bits: 32 | 128;
 }
 
-/** True when the text parsed (see parseIP) was written in IPv6 notation, IPv4-mapped included. */
-export function isV6Notation(text: string): boolean {
-  return text.includes(":");
+/**
+ * The one address-text parser: Go's net.ParseIP, plus the notation the text used (IPv4-mapped
+ * "::ffff:a.b.c.d" is family 4 written 128 bits wide). Undefined when the text is not an address
+ * (CIDRs and zones are rejected).
+ */
+export function scanIP(text: string): WrittenIP | undefined {
+  if (text.length === 0 || text.length > 64) return undefined;
+  const v4 = parseV4Value(text);
+  if (v4 !== undefined) return { ip: makeIP(4, v4), bits: 32 };
+  const v = parseV6Value(text);
+  if (v === undefined) return undefined;
+  if (v >> 32n === 0xffffn) return { ip: makeIP(4, v & V4_MAX), bits: 128 }; // IPv4-mapped
+  return { ip: makeIP(6, v), bits: 128 };
+}
+
+/** Go's net.ParseIP: undefined when the text is not an address (CIDRs and zones are rejected). */
+export function parseIP(text: string): IP | undefined {
+  return scanIP(text)?.ip;
 }
 
 function formatV4(v: bigint): string {
@@ -165,11 +173,15 @@ export function prevIP(ip: IP): IP | undefined {
   return addToIP(ip, -1n);
 }
 
-/** Network-order bytes: 4 for v4, 16 for v6. */
-export function ipToBytes(ip: IP): Uint8Array {
-  const n = ip.family === 4 ? 4 : 16;
+/**
+ * Network-order bytes: 4 for v4, 16 for v6. `bits` 128 writes a v4 address IPv4-mapped in 16 bytes
+ * (how IPv6 text such as "::ffff:10.1.0.5" reaches the kernel).
+ */
+export function ipToBytes(ip: IP, bits: 32 | 128 = familyBits(ip.family)): Uint8Array {
+  if (bits < familyBits(ip.family)) throw new RangeError(`IPv${ip.family} does not fit ${bits} bits`);
+  const n = bits / 8;
   const out = new Uint8Array(n);
-  let v = ip.value;
+  let v = bits === familyBits(ip.family) ? ip.value : to128(ip);
   for (let i = n - 1; i >= 0; i--) {
     out[i] = Number(v & 0xffn);
     v >>= 8n;
@@ -177,11 +189,13 @@ export function ipToBytes(ip: IP): Uint8Array {
   return out;
 }
 
-/** From 4 or 16 network-order bytes; 16 bytes holding an IPv4-mapped address give family 4. */
+/**
+ * From 4 or 16 network-order bytes; the family is the length's (16 bytes are IPv6 even when they
+ * hold an IPv4-mapped address: the kernel's AF_INET6 address, printed "::ffff:a01:5").
+ */
 export function ipFromBytes(bytes: Uint8Array): IP {
   if (bytes.length !== 4 && bytes.length !== 16) throw new RangeError(`IP needs 4 or 16 bytes, got ${bytes.length}`);
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
-  if (bytes.length === 4) return makeIP(4, v);
-  return v >> 32n === 0xffffn ? makeIP(4, v & V4_MAX) : makeIP(6, v);
+  return makeIP(bytes.length === 4 ? 4 : 6, v);
 }

@@ -1,6 +1,6 @@
 // CIDR prefixes: parse like Go's net.ParseCIDR (the address keeps its host bits, as CNI's
 // types.IPNet does), print like net.IPNet.String(), and the subnet math IPAM needs. Pure.
-import { familyBits, formatIP, isV6Notation, makeIP, maxValue, parseIP, type Family, type IP } from "./addr.ts";
+import { familyBits, formatIP, makeIP, maxValue, scanIP, type Family, type IP } from "./addr.ts";
 
 export interface Cidr {
   /** the address as written (host bits kept); see network() for the masked one */
@@ -17,10 +17,10 @@ export interface Cidr {
 export function parseCIDR(text: string): Cidr | undefined {
   const slash = text.indexOf("/");
   if (slash < 0) return undefined;
-  const ip = parseIP(text.slice(0, slash));
+  const written = scanIP(text.slice(0, slash));
   const lenText = text.slice(slash + 1);
-  if (!ip || !/^[0-9]{1,3}$/.test(lenText)) return undefined;
-  const bits = isV6Notation(text.slice(0, slash)) ? 128 : 32;
+  if (!written || !/^[0-9]{1,3}$/.test(lenText)) return undefined;
+  const { ip, bits } = written;
   const prefix = Number(lenText);
   if (prefix > bits) return undefined;
   return Object.freeze({ ip, prefix, bits });
@@ -73,8 +73,6 @@ export function networkOf(c: Cidr): Cidr {
 export function lastAddress(c: Cidr): IP {
   return makeIP(c.ip.family, c.ip.value | hostMask(c));
 }
-
-export const broadcastAddress = lastAddress;
 
 export function hasHostBits(c: Cidr): boolean {
   return (c.ip.value & hostMask(c)) !== 0n;

@@ -1,3 +1,4 @@
-// IP and CIDR math, v4 and v6 alike (bigint based). See addr.ts and cidr.ts.
+// The one IP value type: addresses, CIDRs, families and their text/bytes forms (addr.ts, cidr.ts, family.ts).
 export * from "./addr.ts";
 export * from "./cidr.ts";
+export * from "./family.ts";

@@ -10,7 +10,8 @@ import {
   type Address,
   type AddrRequest,
 } from "./codec/addr.ts";
-import { AF_INET, AF_UNSPEC, parseCidr, parseIp, type Cidr, type InetFamily } from "./codec/inet.ts";
+import { AF_UNSPEC } from "./codec/inet.ts";
+import { AF_INET, wireAddress, wirePrefix, type AddressFamily, type WirePrefix } from "../ip/index.ts";
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "./codec/nlmsg.ts";
 import { indexOf, labelOf, type IndexRef } from "./refs.ts";
 import type { NetlinkConn, NetlinkRequester } from "./request.ts";
@@ -41,26 +42,27 @@ export interface AddressOptions {
   validLft?: number;
 }
 
-export function parseCidrOrThrow(s: string): Cidr {
-  const c = parseCidr(s);
+/** CIDR text as the kernel takes it (shared/ip converts); RangeError when it is not a CIDR. */
+export function prefixOrThrow(s: string): WirePrefix {
+  const c = wirePrefix(s);
   if (!c) throw new RangeError(`invalid CIDR "${s}"`);
   return c;
 }
 
-function parseIpOrThrow(s: string, family: InetFamily): Uint8Array {
-  const b = parseIp(s);
-  if (!b || (b.length === 4) !== (family === AF_INET)) throw new RangeError(`invalid address "${s}"`);
-  return b;
+function addressOrThrow(s: string, family: AddressFamily): Uint8Array {
+  const a = wireAddress(s);
+  if (!a || a.family !== family) throw new RangeError(`invalid address "${s}"`);
+  return a.bytes;
 }
 
-function broadcastOf(c: Cidr): Uint8Array {
-  const b = c.addr.slice();
+function broadcastOf(c: WirePrefix): Uint8Array {
+  const b = c.bytes.slice();
   for (let bit = c.prefixLen; bit < 32; bit++) b[bit >> 3]! |= 0x80 >> (bit & 7);
   return b;
 }
 
 function addrRequest(o: AddressOptions): AddrRequest {
-  const c = parseCidrOrThrow(o.cidr);
+  const c = prefixOrThrow(o.cidr);
   let flags = o.flags ?? 0;
   if (o.nodad) flags |= IFA_F_NODAD;
   if (o.noprefixroute) flags |= IFA_F_NOPREFIXROUTE;
@@ -70,14 +72,14 @@ function addrRequest(o: AddressOptions): AddrRequest {
     flags,
     scope: o.scope,
     ifindex: indexOf(o.link),
-    local: c.addr,
-    address: o.peer === undefined ? c.addr : parseIpOrThrow(o.peer, c.family),
+    local: c.bytes,
+    address: o.peer === undefined ? c.bytes : addressOrThrow(o.peer, c.family),
     label: o.label,
     preferredLft: o.preferredLft,
     validLft: o.validLft,
   };
   if (c.family === AF_INET && o.broadcast !== false) {
-    if (typeof o.broadcast === "string") m.broadcast = parseIpOrThrow(o.broadcast, AF_INET);
+    if (typeof o.broadcast === "string") m.broadcast = addressOrThrow(o.broadcast, AF_INET);
     else if (c.prefixLen < 31) m.broadcast = broadcastOf(c);
   }
   return m;
@@ -98,13 +100,13 @@ export function replaceAddress(r: NetlinkRequester, o: AddressOptions): void {
 
 /** Deletes an address (EADDRNOTAVAIL if absent: see isNotFound()). */
 export function deleteAddress(r: NetlinkRequester, o: { link: IndexRef; cidr: string }): void {
-  const c = parseCidrOrThrow(o.cidr);
-  const m: AddrRequest = { family: c.family, prefixLen: c.prefixLen, ifindex: indexOf(o.link), local: c.addr };
+  const c = prefixOrThrow(o.cidr);
+  const m: AddrRequest = { family: c.family, prefixLen: c.prefixLen, ifindex: indexOf(o.link), local: c.bytes };
   r.request(RTM_DELADDR, 0, `delete ${o.cidr} from ${labelOf(o.link)}`, (w) => writeAddr(w, m));
 }
 
 export interface AddressFilter {
-  family?: InetFamily;
+  family?: AddressFamily;
   link?: IndexRef;
 }
 

@@ -1,6 +1,6 @@
 // High-level link operations: one function per kernel request, option objects in.
 // Modifying ops take a NetlinkRequester (a handle, or a batch to send several at once).
-import { AF_BRIDGE, AF_UNSPEC, parseMac } from "./codec/inet.ts";
+import { AF_BRIDGE, AF_UNSPEC } from "./codec/inet.ts";
 import {
   BRIDGE_FLAGS_SELF,
   BRIDGE_VLAN_INFO_PVID,
@@ -36,10 +36,12 @@ export type { IndexRef, Link, LinkRef };
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
 
+/** A 6-byte MAC from "aa:bb:cc:dd:ee:ff" (also "-" separated, any case); RangeError otherwise. */
 function macBytes(mac: string): Uint8Array {
-  const b = parseMac(mac);
-  if (!b) throw new RangeError(`invalid MAC address "${mac}"`);
-  return b;
+  if (!/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(mac)) throw new RangeError(`invalid MAC address "${mac}"`);
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) out[i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
+  return out;
 }
 
 function setLink(r: NetlinkRequester, op: string, m: LinkRequest): void {

@@ -1,5 +1,6 @@
 // High-level route operations: one function per kernel request, option objects in.
-import { AF_INET, AF_INET6, AF_UNSPEC, parseIp, type InetFamily } from "./codec/inet.ts";
+import { AF_UNSPEC } from "./codec/inet.ts";
+import { wireAddress, type AddressFamily, type WireAddress } from "../ip/index.ts";
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "./codec/nlmsg.ts";
 import {
   decodeRoute,
@@ -16,7 +17,7 @@ import {
   type Route,
   type RouteRequest,
 } from "./codec/route.ts";
-import { parseCidrOrThrow } from "./addresses.ts";
+import { prefixOrThrow } from "./addresses.ts";
 import { indexOf, labelOf, type IndexRef } from "./refs.ts";
 import type { NetlinkConn, NetlinkRequester } from "./request.ts";
 
@@ -25,7 +26,7 @@ export type { Route };
 export interface RouteOptions {
   /** Destination CIDR; absent means the default route (then family comes from gw/src/family). */
   dst?: string;
-  family?: InetFamily;
+  family?: AddressFamily;
   /** Gateway address. */
   gw?: string;
   dev?: IndexRef;
@@ -48,27 +49,22 @@ export interface RouteOptions {
   pref?: number;
 }
 
-function addrOf(s: string, family: InetFamily | undefined, what: string): Uint8Array {
-  const b = parseIp(s);
-  if (!b || (family !== undefined && (b.length === 4) !== (family === AF_INET))) {
-    throw new RangeError(`invalid ${what} "${s}"`);
-  }
-  return b;
-}
-
-function familyOfBytes(b: Uint8Array): InetFamily {
-  return b.length === 4 ? AF_INET : AF_INET6;
+/** Address text as the kernel takes it, in `family` when that is already known. */
+function addrOf(s: string, family: AddressFamily | undefined, what: string): WireAddress {
+  const a = wireAddress(s);
+  if (!a || (family !== undefined && a.family !== family)) throw new RangeError(`invalid ${what} "${s}"`);
+  return a;
 }
 
 /** The request for o; defaults as for RTM_NEWROUTE. */
 function routeRequest(o: RouteOptions): RouteRequest {
   let family = o.family;
-  const dst = o.dst === undefined ? undefined : parseCidrOrThrow(o.dst);
+  const dst = o.dst === undefined ? undefined : prefixOrThrow(o.dst);
   if (dst) family ??= dst.family;
   const gateway = o.gw === undefined ? undefined : addrOf(o.gw, family, "gateway");
-  if (gateway) family ??= familyOfBytes(gateway);
+  if (gateway) family ??= gateway.family;
   const prefsrc = o.src === undefined ? undefined : addrOf(o.src, family, "source");
-  if (prefsrc) family ??= familyOfBytes(prefsrc);
+  if (prefsrc) family ??= prefsrc.family;
   if (family === undefined) throw new RangeError("route: family needed when dst, gw and src are all absent");
   if (dst && dst.family !== family) throw new RangeError(`route: ${o.dst} is not of the route's family`);
   return {
@@ -78,11 +74,11 @@ function routeRequest(o: RouteOptions): RouteRequest {
     protocol: o.protocol ?? RTPROT_BOOT,
     scope: o.scope ?? RT_SCOPE_UNIVERSE,
     type: o.type ?? RTN_UNICAST,
-    dst: dst && dst.prefixLen > 0 ? dst.addr : undefined,
-    gateway,
+    dst: dst && dst.prefixLen > 0 ? dst.bytes : undefined,
+    gateway: gateway?.bytes,
     oif: o.dev === undefined ? undefined : indexOf(o.dev),
     priority: o.priority,
-    prefsrc,
+    prefsrc: prefsrc?.bytes,
     mtu: o.mtu,
     advmss: o.advmss,
     pref: o.pref,
@@ -120,7 +116,7 @@ export function deleteRoute(r: NetlinkRequester, o: RouteOptions): void {
 }
 
 export interface RouteFilter {
-  family?: InetFamily;
+  family?: AddressFamily;
   /** Default RT_TABLE_MAIN; 0 lists every table. */
   table?: number;
   dev?: IndexRef;

@@ -3,6 +3,7 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { familyOf } from "../../shared/ip/index.ts";
 import { BIN_DIR, createNetns, expectOk, runPluginSync, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
 
 export const isRoot = process.getuid?.() === 0;
@@ -101,7 +102,7 @@ export const masqRulesFor = (ns: TestNetns, cid: string): Json[] =>
 
 /** Pings once quietly; true when a reply came back. */
 export function pingOnce(from: TestNetns, to: string): boolean {
-  const args = [...(to.includes(":") ? ["-6"] : []), "-c", "1", "-W", "1", to];
+  const args = [...(familyOf(to) === 6 ? ["-6"] : []), "-c", "1", "-W", "1", to];
   return /1 received/.test(from.exec("ping", args, { allowFail: true }));
 }
 
@@ -112,7 +113,7 @@ export function pingEventually(from: TestNetns, to: string, seconds = 4): boolea
 }
 
 export const addrOf = (r: Json, family: 4 | 6): string =>
-  r.ips.find((ip: Json) => ip.address.includes(":") === (family === 6)).address.split("/")[0];
+  r.ips.find((ip: Json) => familyOf(ip.address) === family).address.split("/")[0];
 
 /** The VLANs of a bridge port, expanded, as {vlan, flags}. */
 export function portVlans(node: TestNetns, port: string): Json[] {

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { familyOf } from "../../shared/ip/index.ts";
 import {
   addrOf,
   dualIpam,
@@ -498,7 +499,7 @@ function writeFakeIpam(dir: string, result: Json): string {
 
 /** Starts a UDP server in outside, sends one datagram from pod, returns the source address seen. */
 async function udpSourceSeen(outside: TestNetns, pod: TestNetns, dst: string): Promise<string> {
-  const family = dst.includes(":") ? "AF_INET6" : "AF_INET";
+  const family = familyOf(dst) === 6 ? "AF_INET6" : "AF_INET";
   const server = spawn("nsenter", [
     `--net=${outside.path}`,
     "--",

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { familyOf } from "../../shared/ip/index.ts";
 import {
   BIN_DIR,
   createNetns,
@@ -190,7 +191,7 @@ function masqRules(node: TestNetns, cid: string): Json[] {
  * reference and with us alike: the host resolves the pod's address only once the host veth's
  * link-local address has passed DAD. */
 function ping(from: TestNetns, to: string): void {
-  from.exec("ping", [to.includes(":") ? "-6" : "-4", "-c1", "-w6", to]);
+  from.exec("ping", [familyOf(to) === 6 ? "-6" : "-4", "-c1", "-w6", to]);
 }
 
 const ipOf = (cidr: string): string => cidr.split("/")[0]!;

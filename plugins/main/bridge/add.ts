@@ -6,7 +6,8 @@ import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles, type PodHandles } from "../pod/handles.ts";
-import { configureIface, isV6, settleAddresses } from "../pod/iface.ts";
+import { configureIface, settleAddresses } from "../pod/iface.ts";
+import { familyOf } from "../../../shared/ip/index.ts";
 import { ipamAdd } from "../pod/ipam.ts";
 import { addMasquerade } from "../pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../pod/sysctls.ts";
@@ -94,7 +95,7 @@ async function configureL3({ ctx, cfg, deps, h, undo }: Wiring, { br, veth, resu
   const gatewayAddrs = applyGateways(result, cfg);
   h.inContainer(() => containerIfaceSysctls(ctx.ifname, cfg.enabledad));
   tracedSync("configure container iface", () => configureIface(h, veth.container.ifindex, ctx.ifname, result));
-  if (cfg.enabledad && result.ips!.some((ip) => isV6(ip.address))) {
+  if (cfg.enabledad && result.ips!.some((ip) => familyOf(ip.address) === 6)) {
     settleAddresses(h, veth.container.ifindex, ctx.ifname);
   }
   if (cfg.isGateway) tracedSync("gateways", () => addGateways(cfg, h, br, gatewayAddrs, result));
@@ -109,7 +110,7 @@ function addGateways(cfg: BridgeConfig, h: PodHandles, br: Link, addrs: string[]
     result.interfaces!.push({ name: target.name, mac: target.mac });
   }
   for (const gw of addrs) ensureGatewayAddress(h.host, target, gw, cfg.forceAddress);
-  for (const family of new Set(addrs.map((a) => (isV6(a) ? 6 : 4) as 4 | 6))) enableForwarding(family);
+  for (const family of new Set(addrs.map((a) => familyOf(a) ?? 4))) enableForwarding(family);
 }
 
 /** Waits for the port to forward, then reads back MACs that change as ports and addresses come. */

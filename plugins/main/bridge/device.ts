@@ -6,7 +6,7 @@ import type { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { isExists } from "../../../shared/netlink/errors.ts";
 import { createBridge, getLinkByIndex, getLinkByName, setLinkMac, setLinkPromisc, setLinkUp } from "../../../shared/netlink/links.ts";
-import { contains, networkOf, parseCIDR, type Cidr } from "../../../shared/ip/index.ts";
+import { afOf, contains, ipEqual, networkOf, parseCIDR, type Cidr } from "../../../shared/ip/index.ts";
 import { writeSysctl } from "../../../shared/sys/sysctl.ts";
 import type { BridgeConfig } from "./config.ts";
 
@@ -37,7 +37,7 @@ export function ensureBridge(host: NetlinkHandle, cfg: BridgeConfig): Link {
 }
 
 function sameCidr(a: Cidr, b: Cidr): boolean {
-  return a.prefix === b.prefix && a.ip.family === b.ip.family && a.ip.value === b.ip.value;
+  return a.prefix === b.prefix && ipEqual(a.ip, b.ip);
 }
 
 /**
@@ -46,7 +46,7 @@ function sameCidr(a: Cidr, b: Cidr): boolean {
  */
 export function ensureGatewayAddress(host: NetlinkHandle, br: Link, gw: string, forceAddress: boolean): void {
   const want = parseCIDR(gw)!;
-  const family = want.ip.family === 4 ? 2 : 10;
+  const family = afOf(want.ip.family);
   for (const a of listAddresses(host, { link: br.ifindex, family })) {
     if (a.scope !== 0) continue; // link-local and host-scoped addresses are not gateways
     const have = parseCIDR(`${a.local ?? a.address}/${a.prefixLen}`)!;

@@ -6,9 +6,8 @@ import { listAddresses } from "../../../shared/netlink/addresses.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName } from "../../../shared/netlink/links.ts";
 import { listRoutes } from "../../../shared/netlink/routes.ts";
-import { formatCIDR, formatIP, networkOf, parseCIDR, parseIP } from "../../../shared/ip/index.ts";
+import { AF_INET, AF_INET6, familyOf, formatCIDR, formatIP, networkOf, parseCIDR, parseIP } from "../../../shared/ip/index.ts";
 import type { PodHandles } from "./handles.ts";
-import { isV6 } from "./iface.ts";
 
 const fail = (msg: string): never => {
   throw internalError(msg);
@@ -44,7 +43,7 @@ export function checkAddresses(h: PodHandles, link: Link, result: Result): void 
 }
 
 function routeKey(dst: string | undefined, family: number, gw: string | undefined): string {
-  const d = dst ? formatCIDR(networkOf(parseCIDR(dst)!)) : family === 10 ? "::/0" : "0.0.0.0/0";
+  const d = dst ? formatCIDR(networkOf(parseCIDR(dst)!)) : family === AF_INET6 ? "::/0" : "0.0.0.0/0";
   return `${d} ${gw ? formatIP(parseIP(gw)!) : ""}`;
 }
 
@@ -58,7 +57,7 @@ export function checkRoutes(h: PodHandles, result: Result): void {
     have.add(routeKey(dst, r.family, undefined));
   }
   for (const r of result.routes ?? []) {
-    const fam = isV6(r.dst) ? 10 : 2;
+    const fam = familyOf(r.dst) === 6 ? AF_INET6 : AF_INET;
     if (!have.has(routeKey(r.dst, fam, r.gw))) {
       fail(`Failed to find a route matching dst ${r.dst}${r.gw ? ` via ${r.gw}` : ""} in the container`);
     }

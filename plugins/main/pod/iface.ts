@@ -3,6 +3,7 @@
 // route (a route without gw takes the first gateway of its family).
 import { internalError } from "../../../shared/cni/errors.ts";
 import type { Result } from "../../../shared/cni/types.ts";
+import { AF_INET6, familyOf } from "../../../shared/ip/index.ts";
 import { addAddress, listAddresses } from "../../../shared/netlink/addresses.ts";
 import { addRoute } from "../../../shared/netlink/routes.ts";
 import { setLinkUp } from "../../../shared/netlink/links.ts";
@@ -11,8 +12,6 @@ import type { PodHandles } from "./handles.ts";
 
 const IFA_F_TENTATIVE = 0x40;
 const IFA_F_DADFAILED = 0x08;
-
-export const isV6 = (cidrOrIp: string): boolean => cidrOrIp.includes(":");
 
 /** Turns IPv6 on for lo and the interface when an IPv6 address is about to be added (as the reference). */
 function enableIPv6(ifname: string): void {
@@ -44,7 +43,7 @@ function firstGateways(result: Result): { v4?: string; v6?: string } {
   const gws: { v4?: string; v6?: string } = {};
   for (const ipc of result.ips ?? []) {
     if (!ipc.gateway) continue;
-    if (isV6(ipc.gateway)) gws.v6 ??= ipc.gateway;
+    if (familyOf(ipc.gateway) === 6) gws.v6 ??= ipc.gateway;
     else gws.v4 ??= ipc.gateway;
   }
   return gws;
@@ -59,7 +58,7 @@ export interface ConfigureIfaceOptions {
 /** Applies result to the container interface ifindex/ifname. Runs sysctls inside the container netns. */
 export function configureIface(h: PodHandles, ifindex: number, ifname: string, result: Result, o: ConfigureIfaceOptions = {}): void {
   const addrs = ipsForInterface(result, ifname);
-  if (addrs.some(isV6)) h.inContainer(() => enableIPv6(ifname));
+  if (addrs.some((a) => familyOf(a) === 6)) h.inContainer(() => enableIPv6(ifname));
   const batch = h.ctr.batch();
   for (const cidr of addrs) addAddress(batch, { link: { ifindex, name: ifname }, cidr });
   setLinkUp(batch, ifindex);
@@ -72,7 +71,7 @@ function addRoutes(h: PodHandles, ifindex: number, ifname: string, result: Resul
   const gws = firstGateways(result);
   const batch = h.ctr.batch();
   for (const r of result.routes ?? []) {
-    const gw = r.gw ?? (isV6(r.dst) ? gws.v6 : gws.v4);
+    const gw = r.gw ?? (familyOf(r.dst) === 6 ? gws.v6 : gws.v4);
     addRoute(batch, {
       dst: r.dst,
       gw,
@@ -91,7 +90,7 @@ function addRoutes(h: PodHandles, ifindex: number, ifname: string, result: Resul
 export function settleAddresses(h: PodHandles, ifindex: number, ifname: string, timeoutMs = 10_000): void {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v6 = listAddresses(h.ctr, { link: ifindex }).filter((a) => a.family === 10 && a.scope === 0);
+    const v6 = listAddresses(h.ctr, { link: ifindex }).filter((a) => a.family === AF_INET6 && a.scope === 0);
     const failed = v6.find((a) => a.flags & IFA_F_DADFAILED);
     if (failed) throw internalError(`${failed.address} on ${ifname} failed duplicate address detection`);
     if (!v6.some((a) => a.flags & IFA_F_TENTATIVE)) return;

@@ -3,7 +3,7 @@
 import { internalError } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type IPConfig, type Result } from "../../../shared/cni/types.ts";
-import { formatCIDR, networkOf, parseCIDR } from "../../../shared/ip/index.ts";
+import { familyBits, familyOf, formatCIDR, networkOf, parseCIDR } from "../../../shared/ip/index.ts";
 import { addAddress } from "../../../shared/netlink/addresses.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { RT_SCOPE_HOST, RT_SCOPE_LINK } from "../../../shared/netlink/codec/route.ts";
@@ -11,7 +11,7 @@ import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";
 import { addRoute, deleteRoute } from "../../../shared/netlink/routes.ts";
 import type { PodDeps } from "../pod/deps.ts";
 import { withPodHandles, type PodHandles } from "../pod/handles.ts";
-import { configureIface, isV6, settleAddresses } from "../pod/iface.ts";
+import { configureIface, settleAddresses } from "../pod/iface.ts";
 import { ipamAdd } from "../pod/ipam.ts";
 import { addMasquerade } from "../pod/masq.ts";
 import { containerIfaceSysctls, enableForwarding } from "../pod/sysctls.ts";
@@ -43,7 +43,7 @@ function requireGateways(ips: IPConfig[]): void {
 }
 
 function familiesOf(ips: IPConfig[]): Set<4 | 6> {
-  return new Set(ips.map((ip) => (isV6(ip.address) ? 6 : 4) as 4 | 6));
+  return new Set(ips.map((ip) => familyOf(ip.address) ?? 4));
 }
 
 function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, undo: UndoStack): void {
@@ -62,12 +62,12 @@ function wire(ctx: CmdContext, cfg: PtpConfig, h: PodHandles, result: Result, un
   // Even without DAD a new IPv6 address is tentative until the kernel's addrconf work runs, and a
   // route with a tentative src fails (EINVAL "Invalid source address"): wait, as the reference's
   // ConfigureIface does (here it is a few ms, not the 1-2 s of DAD).
-  if (result.ips!.some((ip) => isV6(ip.address))) settleAddresses(h, veth.container.ifindex, ctx.ifname);
+  if (result.ips!.some((ip) => familyOf(ip.address) === 6)) settleAddresses(h, veth.container.ifindex, ctx.ifname);
   routeThroughGateway(h, veth.container, result.ips!);
   configureHostSide(h, veth, result.ips!);
 }
 
-const hostBits = (ip: string): number => (isV6(ip) ? 128 : 32);
+const hostBits = (ip: string): number => familyBits(familyOf(ip) ?? 4);
 const plainIp = (cidr: string): string => cidr.slice(0, cidr.indexOf("/"));
 
 /**

@@ -1,6 +1,6 @@
 // route_localnet on the host interface that routes the container's IPv4 address (reference
 // enableLocalnetRouting): lets 127.0.0.1:hostPort, DNAT-ed to the container, leave through it.
-import { AF_INET } from "../../../shared/netlink/codec/inet.ts";
+import { AF_INET } from "../../../shared/ip/index.ts";
 import { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import { getLinkByIndex } from "../../../shared/netlink/links.ts";
 import { listRoutes } from "../../../shared/netlink/routes.ts";

@@ -2,30 +2,26 @@
 // enables route_localnet there. Here: longest-prefix match over the main table's unicast routes,
 // lowest metric breaking ties. Pure.
 import type { Route } from "../../../shared/netlink/codec/route.ts";
-import { parseIp } from "../../../shared/netlink/codec/inet.ts";
+import { contains, familyBits, makeCidr, parseIP, type IP } from "../../../shared/ip/index.ts";
 
 const RTN_UNICAST = 1;
 
-function prefixContains(net: Uint8Array, len: number, ip: Uint8Array): boolean {
-  if (net.length !== ip.length) return false;
-  const full = len >> 3;
-  for (let i = 0; i < full; i++) if (net[i] !== ip[i]) return false;
-  const rest = len & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return ((net[full] ?? 0) & mask) === ((ip[full] ?? 0) & mask);
+/** True when the route's destination (absent: default route) covers ip. */
+function routeCovers(r: Route, ip: IP): boolean {
+  if (r.dst === undefined) return true;
+  const dst = parseIP(r.dst);
+  if (!dst || dst.family !== ip.family || r.dstLen > familyBits(dst.family)) return false;
+  return contains(makeCidr(dst, r.dstLen), ip);
 }
 
 /** The output ifindex of the best unicast route to `ip`, or undefined when no route matches. */
 export function routeOifFor(routes: readonly Route[], ip: string): number | undefined {
-  const addr = parseIp(ip);
+  const addr = parseIP(ip);
   if (!addr) return undefined;
   let best: Route | undefined;
   for (const r of routes) {
-    if (r.type !== RTN_UNICAST || r.oif === undefined) continue;
-    const dst = r.dst === undefined ? new Uint8Array(addr.length) : parseIp(r.dst);
+    if (r.type !== RTN_UNICAST || r.oif === undefined || !routeCovers(r, addr)) continue;
     const len = r.dst === undefined ? 0 : r.dstLen;
-    if (!dst || !prefixContains(dst, len, addr)) continue;
     const better = !best || len > best.dstLen || (len === best.dstLen && (r.priority ?? 0) < (best.priority ?? 0));
     if (better) best = { ...r, dstLen: len };
   }

@@ -2,7 +2,7 @@
 // netns), ctnetlink for conntrack, rtnetlink + /proc/sys for route_localnet, the skel's stderr.
 import { lineLogger, type PluginLog } from "../../../shared/cni/plugin.ts";
 import { systemFirewall } from "../../../shared/firewall/system.ts";
-import { AF_INET, AF_INET6 } from "../../../shared/netlink/codec/inet.ts";
+import { afOf } from "../../../shared/ip/index.ts";
 import { IPPROTO_UDP } from "../../../shared/netlink/nf/codec/conntrack.ts";
 import { deleteConntrackForDstPorts } from "./conntrack.ts";
 import type { PortmapDeps } from "./deps.ts";
@@ -13,7 +13,7 @@ export function systemDeps(io: PluginLog): PortmapDeps {
     firewall: systemFirewall(),
     enableLocalnet: (ip) => enableLocalnetFor(ip),
     deleteUdpConntrack: (families, ports) =>
-      deleteConntrackForDstPorts(families.map((f) => (f === 4 ? AF_INET : AF_INET6)), IPPROTO_UDP, ports),
+      deleteConntrackForDstPorts(families.map(afOf), IPPROTO_UDP, ports),
     log: lineLogger(io, "portmap"),
   };
 }

@@ -1,7 +1,8 @@
 // Set element key/data bytes back to nft text, for the data types the portmap maps and sets use, so a
 // dumped element can be named in `delete element ... { <key> }` and compared with what a setup wants.
 // A concatenation pads every field to 4 bytes (NFT_REG32_SIZE); a single field is stored unpadded.
-import { formatIp, parseIp } from "../../codec/inet.ts";
+import { AF_INET, wireAddress } from "../../../ip/index.ts";
+import { formatIp } from "../../codec/inet.ts";
 
 export type NftKeyType = "inet_proto" | "inet_service" | "ipv4_addr" | "ipv6_addr";
 
@@ -44,6 +45,12 @@ export function formatNftKey(bytes: Uint8Array, types: readonly NftKeyType[]): s
 
 const PROTO_NUMBERS: ReadonlyMap<string, number> = new Map([...PROTO_NAMES].map(([n, name]) => [name, n]));
 
+/** Address text of the key's family, as written (shared/ip converts: the codec parses no addresses). */
+function ipField(type: "ipv4_addr" | "ipv6_addr", text: string): Uint8Array | undefined {
+  const a = wireAddress(text);
+  return a && (a.family === AF_INET) === (type === "ipv4_addr") ? a.bytes : undefined;
+}
+
 function parseField(type: NftKeyType, text: string): Uint8Array | undefined {
   switch (type) {
     case "inet_proto": {
@@ -55,10 +62,8 @@ function parseField(type: NftKeyType, text: string): Uint8Array | undefined {
       return n >= 0 && n <= 65535 ? new Uint8Array([n >> 8, n & 0xff]) : undefined;
     }
     case "ipv4_addr":
-    case "ipv6_addr": {
-      const b = parseIp(text);
-      return b && b.length === SIZE[type] ? b : undefined;
-    }
+    case "ipv6_addr":
+      return ipField(type, text);
   }
 }
 

@@ -1,6 +1,7 @@
 // A scripted NftRunner for unit tests: records every call; writes answer from a queue (default ok),
 // reads answer from a small in-memory model of tables, chains (with rules) and sets (with elements).
 // Also naive, test-only builders for element bytes and rule expressions (independent of the codec).
+import { familyOf } from "../../../../shared/ip/index.ts";
 import type { NfFamily, NftElementInfo, NftExpr, NftRuleInfo, NftRunner } from "../../../../shared/firewall/types.ts";
 
 export interface FakeNft extends NftRunner {
@@ -127,7 +128,7 @@ export const jumpExpr = (chain: string): NftExpr => ({ name: "immediate", dreg: 
 
 /** `ip saddr <ip> ip daddr != <net>/<len> masquerade` as nft 1.0 compiles it in an inet table (byte-aligned len). */
 export function masqExprs(ip: string, net: string, len: number): NftExpr[] {
-  const v6 = ip.includes(":");
+  const v6 = familyOf(ip) === 6;
   const bytes = (s: string) => new Uint8Array(fieldBytes(s));
   return [
     { name: "meta", key: 15, dreg: 1 },

@@ -76,10 +76,15 @@ describe("bytes", () => {
     expect(b[15]).toBe(2);
     expect(formatIP(ipFromBytes(b))).toBe("fd00::102");
   });
-  it("from bytes: 16-byte IPv4-mapped -> family 4", () => {
+  it("from bytes: 16-byte IPv4-mapped -> family 6 (the kernel's AF_INET6 address)", () => {
     const b = new Uint8Array(16);
     b[10] = 0xff; b[11] = 0xff; b[12] = 10; b[15] = 7;
-    expect(ipFromBytes(b)).toEqual({ family: 4, value: (10n << 24n) | 7n });
+    expect(ipFromBytes(b)).toEqual({ family: 6, value: (0xffffn << 32n) | (10n << 24n) | 7n });
+    expect(formatIP(ipFromBytes(b))).toBe("::ffff:a00:7");
+  });
+  it("to bytes: v4 written 128 bits wide -> 16-byte IPv4-mapped; v6 in 32 bits -> RangeError", () => {
+    expect([...ipToBytes(parseIP("10.0.0.7")!, 128)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 7]);
+    expect(() => ipToBytes(parseIP("fd00::1")!, 32)).toThrow(RangeError);
   });
   it("from bytes: 5 bytes -> RangeError", () => expect(() => ipFromBytes(new Uint8Array(5))).toThrow(RangeError));
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addAddress, deleteAddress, listAddresses, replaceAddress } from "../../../../shared/netlink/addresses.ts";
 import { IFA_ADDRESS, IFA_BROADCAST, IFA_FLAGS, IFA_LOCAL, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR } from "../../../../shared/netlink/codec/addr.ts";
-import { AF_INET, AF_INET6 } from "../../../../shared/netlink/codec/inet.ts";
+import { AF_INET, AF_INET6 } from "../../../../shared/ip/index.ts";
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "../../../../shared/netlink/codec/nlmsg.ts";
 import { FakeConn } from "./fake-conn.ts";
 import { loadFixture } from "./fixtures.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AF_INET, AF_INET6 } from "../../../../shared/netlink/codec/inet.ts";
+import { AF_INET, AF_INET6 } from "../../../../shared/ip/index.ts";
 import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "../../../../shared/netlink/codec/nlmsg.ts";
 import {
   RT_SCOPE_LINK,

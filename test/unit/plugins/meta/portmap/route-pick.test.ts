@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Route } from "../../../../../shared/netlink/codec/route.ts";
+import { AF_INET } from "../../../../../shared/ip/index.ts";
 import { routeOifFor } from "../../../../../plugins/meta/portmap/route-pick.ts";
 
 const r = (dst: string | undefined, dstLen: number, oif: number, extra: Partial<Route> = {}): Route => ({
-  family: 2, dstLen, srcLen: 0, tos: 0, table: 254, protocol: 4, scope: 0, type: 1, flags: 0, oif, ...(dst ? { dst } : {}), ...extra,
+  family: AF_INET, dstLen, srcLen: 0, tos: 0, table: 254, protocol: 4, scope: 0, type: 1, flags: 0, oif, ...(dst ? { dst } : {}), ...extra,
 });
 
 describe("routeOifFor", () => {

@@ -14,10 +14,12 @@ import {
   writeAddr,
   type AddrRequest,
 } from "../../../../../shared/netlink/codec/addr.ts";
-import { AF_INET, AF_INET6, parseIp } from "../../../../../shared/netlink/codec/inet.ts";
+import { AF_INET, AF_INET6, wireAddress } from "../../../../../shared/ip/index.ts";
 import { NlWriter } from "../../../../../shared/netlink/codec/writer.ts";
 import { loadFixture, payload } from "../fixtures.ts";
 import { attr, hex, ifaddrmsg, ip4, msg, str, u32, view } from "../naive.ts";
+
+const ipBytes = (s: string): Uint8Array => wireAddress(s)!.bytes;
 
 function encode(m: AddrRequest): Uint8Array {
   const w = new NlWriter();
@@ -50,14 +52,14 @@ describe("addr codec", () => {
   });
 
   it("encode: v4 with broadcast -> ifaddrmsg + LOCAL, ADDRESS, BROADCAST", () => {
-    const m: AddrRequest = { family: AF_INET, prefixLen: 24, ifindex: 3, local: parseIp("10.1.0.5"), address: parseIp("10.1.0.5"), broadcast: parseIp("10.1.0.255") };
+    const m: AddrRequest = { family: AF_INET, prefixLen: 24, ifindex: 3, local: ipBytes("10.1.0.5"), address: ipBytes("10.1.0.5"), broadcast: ipBytes("10.1.0.255") };
     const expected = msg(RTM_NEWADDR, 0x605, 1, ifaddrmsg(AF_INET, 24, 0, 0, 3), attr(IFA_LOCAL, ip4("10.1.0.5")), attr(IFA_ADDRESS, ip4("10.1.0.5")), attr(IFA_BROADCAST, ip4("10.1.0.255")));
     expect(hex(encode(m))).toBe(hex(expected));
   });
 
   it("encode: flags above 0xff -> low byte in ifa_flags and the full value in IFA_FLAGS", () => {
     const flags = IFA_F_NODAD | IFA_F_NOPREFIXROUTE;
-    const m: AddrRequest = { family: AF_INET6, prefixLen: 64, ifindex: 2, flags, address: parseIp("fd00::5"), label: "x", validLft: 60 };
+    const m: AddrRequest = { family: AF_INET6, prefixLen: 64, ifindex: 2, flags, address: ipBytes("fd00::5"), label: "x", validLft: 60 };
     const v6 = [0xfd, 0, ...new Array(13).fill(0), 5];
     const expected = msg(
       RTM_NEWADDR,
@@ -73,7 +75,7 @@ describe("addr codec", () => {
   });
 
   it("mirror: request -> decoded back with the same fields", () => {
-    const m: AddrRequest = { family: AF_INET, prefixLen: 30, flags: IFA_F_NOPREFIXROUTE, scope: 253, ifindex: 9, local: parseIp("192.168.0.1"), address: parseIp("192.168.0.2"), broadcast: parseIp("192.168.0.3"), label: "eth0:1", preferredLft: 10, validLft: 20 };
+    const m: AddrRequest = { family: AF_INET, prefixLen: 30, flags: IFA_F_NOPREFIXROUTE, scope: 253, ifindex: 9, local: ipBytes("192.168.0.1"), address: ipBytes("192.168.0.2"), broadcast: ipBytes("192.168.0.3"), label: "eth0:1", preferredLft: 10, validLft: 20 };
     const b = encode(m);
     expect(decodeAddr(view(b), 16, b.length)).toEqual({
       family: AF_INET,

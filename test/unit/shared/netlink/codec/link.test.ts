@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AF_BRIDGE, parseMac } from "../../../../../shared/netlink/codec/inet.ts";
+import { AF_BRIDGE } from "../../../../../shared/netlink/codec/inet.ts";
 import {
   BRIDGE_FLAGS_SELF,
   BRIDGE_VLAN_INFO_PVID,
@@ -55,6 +55,8 @@ import {
 import { NlWriter } from "../../../../../shared/netlink/codec/writer.ts";
 import { attr, be16, hex, ifinfomsg, msg, str, u16, u32, u8, view } from "../naive.ts";
 import { loadFixture, payload } from "../fixtures.ts";
+
+const parseMac = (s: string): Uint8Array => Uint8Array.from(s.split(":"), (h) => parseInt(h, 16));
 
 function encode(m: LinkRequest): Uint8Array {
   const w = new NlWriter();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AF_INET, AF_INET6, parseIp } from "../../../../../shared/netlink/codec/inet.ts";
+import { AF_INET, AF_INET6, wireAddress } from "../../../../../shared/ip/index.ts";
 import {
   decodeRoute,
   RT_SCOPE_LINK,
@@ -24,6 +24,8 @@ import {
 import { NlWriter } from "../../../../../shared/netlink/codec/writer.ts";
 import { loadFixture, payload } from "../fixtures.ts";
 import { attr, hex, ip4, msg, rtmsg, u32, u8, view } from "../naive.ts";
+
+const ipBytes = (s: string): Uint8Array => wireAddress(s)!.bytes;
 
 function encode(m: RouteRequest): Uint8Array {
   const w = new NlWriter();
@@ -60,11 +62,11 @@ describe("route codec", () => {
       protocol: RTPROT_BOOT,
       scope: RT_SCOPE_UNIVERSE,
       type: RTN_UNICAST,
-      dst: parseIp("10.9.0.0"),
-      gateway: parseIp("10.1.0.1"),
+      dst: ipBytes("10.9.0.0"),
+      gateway: ipBytes("10.1.0.1"),
       oif: 4,
       priority: 50,
-      prefsrc: parseIp("10.1.0.5"),
+      prefsrc: ipBytes("10.1.0.5"),
       mtu: 1300,
       advmss: 1260,
       pref: 1,
@@ -92,7 +94,7 @@ describe("route codec", () => {
   });
 
   it("mirror: v6 request -> decoded back with the same fields", () => {
-    const b = encode({ family: AF_INET6, dstLen: 64, table: 1000, protocol: 4, scope: 0, type: 1, dst: parseIp("fd00:5::"), gateway: parseIp("fe80::1"), oif: 2, priority: 7, mtu: 1280 });
+    const b = encode({ family: AF_INET6, dstLen: 64, table: 1000, protocol: 4, scope: 0, type: 1, dst: ipBytes("fd00:5::"), gateway: ipBytes("fe80::1"), oif: 2, priority: 7, mtu: 1280 });
     expect(decodeRoute(view(b), 16, b.length)).toEqual({ family: AF_INET6, dstLen: 64, srcLen: 0, tos: 0, table: 1000, protocol: 4, scope: 0, type: 1, flags: 0, dst: "fd00:5::", gateway: "fe80::1", oif: 2, priority: 7, mtu: 1280 });
   });
 });

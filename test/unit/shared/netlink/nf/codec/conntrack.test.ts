@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AF_INET } from "../../../../../../shared/ip/index.ts";
 import { NlWriter } from "../../../../../../shared/netlink/codec/writer.ts";
 import { ctMsgType, decodeConntrack, IPCTNL_MSG_CT_DELETE, writeDeleteBody } from "../../../../../../shared/netlink/nf/codec/conntrack.ts";
 
@@ -24,7 +25,7 @@ describe("conntrack codec", () => {
   it("decode: UDP entry to port 5353 -> protocol, dport, and tuple+id as identity", () => {
     const b = ctEntry(17, 5353);
     const e = decodeConntrack(new DataView(b.buffer), 0, b.length);
-    expect(e).toMatchObject({ family: 2, protocol: 17, dstPort: 5353 });
+    expect(e).toMatchObject({ family: AF_INET, protocol: 17, dstPort: 5353 });
     expect(e.identity).toHaveLength(2);
     expect(e.identity[1]).toEqual(new Uint8Array(attr(12, [0, 0, 0, 7])));
   });
