@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { familyOf } from "../../shared/ip/index.ts";
 import {
   BIN_DIR, createNetns, deleteAllNetns, expectOk, runPlugin, runPluginSync, tempDir, type PluginOutcome, type TestNetns,
 } from "./harness.ts";
@@ -54,7 +55,7 @@ async function addPod(tag: string, mappings: Mapping[] | undefined, keys: Json =
   const cid = `c-${ns.name.slice(-8)}`;
   const bridge = expectOk(await call("bridge", "ADD", bridgeConf(), { ns, cid }));
   const result = expectOk(await call("portmap", "ADD", portmapConf(mappings, bridge, keys), { ns, cid }));
-  const addr = (fam: string) => (result.ips as Json[]).map((i) => String(i.address).split("/")[0]!).find((a) => a.includes(fam === "6" ? ":" : "."))!;
+  const addr = (fam: string) => (result.ips as Json[]).map((i) => String(i.address).split("/")[0]!).find((a) => familyOf(a) === Number(fam))!;
   return { ns, cid, result, v4: addr("4"), v6: addr("6") };
 }
 
