@@ -20,7 +20,7 @@ function sources(dir: string): string[] {
 
 const read = (dirs: string[]) =>
   dirs.flatMap((d) => sources(join(ROOT, d))).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, "utf8") }));
-const SOURCE = [{ path: "tscni.ts", text: readFileSync(join(ROOT, "tscni.ts"), "utf8") }, ...read(["shared", "plugins"])];
+const SOURCE = [{ path: "tscni.ts", text: readFileSync(join(ROOT, "tscni.ts"), "utf8") }, ...read(["shared", "plugins", "cmd"])];
 const EVERYTHING = [...SOURCE, ...read(["test", "scripts"])];
 
 /** "path:line: text" of each line of files matching re. */
