@@ -2,6 +2,7 @@
 // master (a veth end, hv0), an "ext" netns holding its peer (ext0, 10.<n>.0.1/24 and fd<n>::1/64) so
 // traffic from a pod crosses the master, and pod netns. Plugins run inside the node netns exactly as a
 // runtime runs them. Everything is tscni-* and deleted by cleanup().
+import { familyOf } from "../../shared/ip/index.ts";
 import { BIN_DIR, createNetns, expectOk, REF_DIR, runPluginSync, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
 
 export type Json = Record<string, any>;
@@ -124,7 +125,7 @@ export function sysctl(ns: TestNetns, key: string): string {
 
 /** One echo reply within a few seconds. */
 export function ping(from: TestNetns, to: string): void {
-  from.exec("ping", [to.includes(":") ? "-6" : "-4", "-c1", "-w6", to]);
+  from.exec("ping", [familyOf(to) === 6 ? "-6" : "-4", "-c1", "-w6", to]);
 }
 
 /** The result with the volatile parts (MAC, sandbox path) replaced, for comparing two plugins' results. */
