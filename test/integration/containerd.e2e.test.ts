@@ -185,7 +185,9 @@ describe.skipIf(!ready)("containerd 1.6 end to end", () => {
 
     // A measurement, not a check: ten more pods with the reference plugins, then ten with tscni
     // again (the first batch above also paid containerd's cold start), each batch torn down.
-    it.skipIf(!hasReference || process.env.TSCNI_E2E_BIN !== undefined)("RunPodSandbox latency, same run: reference (/usr/lib/cni), then tscni again", async () => {
+    // Opt-in (TSCNI_E2E_LATENCY=1): a measurement has no place in CI's pass/fail, and on a loaded
+    // machine twenty more sandboxes can outlast any fixed test timeout.
+    it.skipIf(!hasReference || process.env.TSCNI_E2E_BIN !== undefined || process.env.TSCNI_E2E_LATENCY !== "1")("RunPodSandbox latency, same run: reference (/usr/lib/cni), then tscni again", async () => {
       const batch = async (dir: string, tag: string): Promise<string> => {
         ctd.installPlugins(dir);
         const ms: number[] = [];
@@ -207,6 +209,6 @@ describe.skipIf(!ready)("containerd 1.6 end to end", () => {
         ctd.installPlugins(BIN);
       }
       expect(links("veth")).toEqual([]);
-    }, 120_000);
+    }, 600_000);
   });
 });
