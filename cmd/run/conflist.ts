@@ -3,7 +3,7 @@
 // injections). Pure.
 import { invalidConfig } from "../../shared/cni/errors.ts";
 import { isObject, parseJsonBytes, type JsonObject } from "../../shared/cni/json.ts";
-import { keyNames } from "../../shared/cni/reader.ts";
+import { ConfigReader } from "../../shared/cni/reader.ts";
 
 export interface ConfList {
   readonly name: string;
@@ -27,9 +27,7 @@ function optBoolKey(raw: JsonObject, key: string): boolean {
 
 /** A NetConf struct field as Go's encoding/json fills it: exact or case-folded key, the last one wins. */
 function field(obj: JsonObject, name: string): unknown {
-  let out: unknown;
-  for (const k of Object.keys(obj)) if (keyNames(k, name)) out = obj[k];
-  return out;
+  return ConfigReader.of(obj).value(name)?.value;
 }
 
 /** The plugin's type (NetConf.Type). */

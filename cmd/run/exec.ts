@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { decodingFailure, fromErrorObject, internalError, type CniError } from "../../shared/cni/errors.ts";
-import { isObject } from "../../shared/cni/json.ts";
+import { parseJsonText } from "../../shared/cni/json.ts";
+import { ConfigReader } from "../../shared/cni/reader.ts";
 import { typeOf } from "./conflist.ts";
 import type { Invocation } from "./runner.ts";
 
@@ -39,18 +40,24 @@ export function pluginEnv(inv: Invocation, dirs: readonly string[], base: NodeJS
   };
 }
 
+/** The plugin's stdout as a types.Error object (fields matched like Go's encoding/json); undefined if it is none. */
+function errorObject(stdout: string): ConfigReader | undefined {
+  try {
+    return ConfigReader.of(parseJsonText(stdout, "plugin error"));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The plugin's failure as libcni reports it: its own code and message, prefixed with which plugin failed. */
 function failure(inv: Invocation, status: number | null, stdout: string, stderr: string): CniError {
   const who = `plugin type="${typeOf(inv.stdin)}" name="${String(inv.stdin.name)}" failed (${inv.verb.toLowerCase()})`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdout);
-  } catch {
-    parsed = undefined;
-  }
-  if (isObject(parsed) && typeof parsed.code === "number") {
-    const details = typeof parsed.details === "string" ? parsed.details : "";
-    return fromErrorObject(parsed.code, `${who}: ${typeof parsed.msg === "string" ? parsed.msg : ""}`, details, who);
+  const r = errorObject(stdout);
+  const field = (name: string): unknown => r?.value(name)?.value;
+  const code = field("code");
+  if (typeof code === "number") {
+    const str = (v: unknown): string => (typeof v === "string" ? v : "");
+    return fromErrorObject(code, `${who}: ${str(field("msg"))}`, str(field("details")), who);
   }
   const why = stderr.trim() || stdout.trim() || `exit status ${status}`;
   return internalError(`${who}: netplugin failed: ${JSON.stringify(why)}`);

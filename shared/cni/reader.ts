@@ -6,8 +6,12 @@
 //     plus the two non-ASCII runes Unicode folds onto ASCII: U+017F 'ſ' = 's', U+212A Kelvin sign = 'k');
 //   - every key naming the field is decoded in document order, so the LAST one wins ("isGateway" then
 //     "IsGateway": the second counts), and two objects for one struct field merge;
-//   - `null` leaves a scalar or struct field as it was (its default); unknown keys are ignored;
+//   - `null` leaves a scalar or struct field as it was (its default) and empties an array (a Go slice);
+//     unknown keys are ignored;
 //   - `__proto__`/`constructor`/`prototype` keys are refused (error 6, as json.ts does at parse time).
+// Not modelled: one spelling repeated ({"mtu":1,"MTU":2,"mtu":3}) reaches us through JSON.parse as one
+// key holding the last value at the first position, so it reads 2 where Go reads 3; and null does not
+// reset a Go pointer field to nil (no plugin key depends on that).
 // Errors name the path of the bad field (`ipam.ranges[0][1].subnet: invalid CIDR address: x`) and are
 // error 7 (invalid config) unless the reader was made with another factory.
 import { decodingFailure, invalidConfig, type CniError } from "./errors.ts";
@@ -207,14 +211,16 @@ export class ConfigReader {
     return this.optNum(name, range) ?? dflt;
   }
 
-  /** An array field (a Go slice: the last non-null array wins); undefined when absent or null. */
+  /** An array field, a Go slice: the last key wins and a null there empties it (undefined when absent or null). */
   arr(name: string): JsonValue[] | undefined {
-    return this.last(name, (v) => v.arr());
+    let out: JsonValue[] | undefined;
+    for (const v of this.all(name)) out = v.isNull ? undefined : v.arr();
+    return out;
   }
 
-  /** A string-list field; undefined when absent or null. */
+  /** A string-list field, a Go []string (as arr()). */
   strings(name: string): string[] | undefined {
-    return this.last(name, (v) => v.strings());
+    return this.arr(name)?.map((e) => e.str());
   }
 
   /** An object field (a Go struct: several objects naming it merge, later keys winning); undefined when absent or null. */

@@ -112,6 +112,7 @@ describe("ConfigReader", () => {
   it("arrays: a later array replaces an earlier one (a Go slice)", () => {
     expect(read('{"routes": [1, 2], "Routes": [3]}').arr("routes")!.map((v) => v.value)).toEqual([3]);
     expect(read('{"search": ["a"], "SEARCH": ["b", "c"]}').strings("search")).toEqual(["b", "c"]);
+    expect(read('{"routes": [1], "Routes": null}').arr("routes")).toBeUndefined();
   });
 
   it("childOrEmpty: absent -> an empty reader with the path", () => {
