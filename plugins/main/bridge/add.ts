@@ -1,24 +1,23 @@
-// bridge ADD, as a list of named steps. Every step that creates something pushes its inverse on the
-// undo stack, so a failure anywhere leaves nothing behind (no veth, no IP, no rule).
+// bridge ADD, as a list of named steps over explicit deps (BridgeDeps: the namespaces' kernel steps,
+// the firewall, IPAM, the log). Every step that creates something pushes its inverse on the undo stack,
+// so a failure anywhere leaves nothing behind (no veth, no IP, no rule).
 import { loadArgs } from "../../../shared/cni/args.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
-import type { PodDeps } from "../pod/deps.ts";
-import { withPodHandles, type PodHandles } from "../pod/handles.ts";
-import { configureIface, settleAddresses } from "../pod/iface.ts";
+import { traced, tracedSync } from "../../../shared/trace.ts";
 import { familyOf } from "../../../shared/ip/index.ts";
+import { UndoStack } from "../../../shared/undo.ts";
+import type { PodDeps } from "../pod/deps.ts";
 import { ipamAdd } from "../pod/ipam.ts";
 import { addMasquerade } from "../pod/masq.ts";
-import { containerIfaceSysctls, enableForwarding } from "../pod/sysctls.ts";
-import { createPodVeth, deletePodVeth, type VethPair } from "../pod/veth.ts";
-import { traced, tracedSync } from "../../../shared/trace.ts";
-import { UndoStack } from "../../../shared/undo.ts";
+import { withNet } from "../pod/net.ts";
+import type { VethPair } from "../pod/veth.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./config.ts";
-import { bridgeByName, ensureBridge, ensureGatewayAddress } from "./device.ts";
 import { applyGateways } from "./gateways.ts";
-import { attachToBridge, waitPortUp } from "./port.ts";
-import { ensureVlanGateway } from "./vlan-gateway.ts";
+import type { BridgeNet } from "./net.ts";
+
+export type BridgeDeps = PodDeps<BridgeNet>;
 
 export const BRIDGE_ARGS = { MAC: (v: string) => v };
 
@@ -27,12 +26,12 @@ export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
   return parseBridgeConfig(ctx.conf, ctx.cniArgs);
 }
 
-/** What every ADD step works with: the call, its config, its deps, both netns handles and the undo stack. */
+/** What every ADD step works with: the call, its config, its deps, the opened namespaces and the undo stack. */
 interface Wiring {
   ctx: CmdContext;
   cfg: BridgeConfig;
-  deps: PodDeps;
-  h: PodHandles;
+  deps: BridgeDeps;
+  net: BridgeNet;
   undo: UndoStack;
 }
 
@@ -43,26 +42,26 @@ interface Wired {
   result: Result;
 }
 
-export async function add(ctx: CmdContext, deps: PodDeps): Promise<Result> {
+export async function add(ctx: CmdContext, deps: BridgeDeps): Promise<Result> {
   const cfg = loadBridgeConfig(ctx);
-  return withPodHandles(ctx.netns, (h) => new UndoStack().run((undo) => wire({ ctx, cfg, deps, h, undo }), deps.log));
+  return withNet(deps.openNet(ctx.netns), (net) => new UndoStack().run((undo) => wire({ ctx, cfg, deps, net, undo }), deps.log));
 }
 
 async function wire(w: Wiring): Promise<Result> {
-  const { ctx, cfg, h, undo } = w;
-  const br = tracedSync("ensure bridge", () => ensureBridge(h.host, cfg));
-  const veth = tracedSync("create veth", () => createPodVeth(h, {
+  const { ctx, cfg, net, undo } = w;
+  const br = tracedSync("ensure bridge", () => net.ensureBridge(cfg));
+  const veth = tracedSync("create veth", () => net.createVeth({
     ifname: ctx.ifname,
     mtu: cfg.mtu,
     mac: cfg.mac,
     containerUp: !cfg.disableContainerInterface,
   }));
-  undo.push(`delete veth ${ctx.ifname}`, () => deletePodVeth(h, veth.container.ifindex));
-  tracedSync("attach to bridge", () => attachToBridge(h.host, veth.host, br, cfg));
+  undo.push(`delete veth ${ctx.ifname}`, () => net.deleteVeth(veth));
+  tracedSync("attach to bridge", () => net.attachPort(veth.host, br, cfg));
   const result = baseResult(ctx, br, veth);
   if (cfg.macspoofchk) addSpoofCheck(w, veth);
   if (cfg.hasIpam) await configureL3(w, { br, veth, result });
-  tracedSync("wait port up", () => refreshMacs(h, cfg, veth, result));
+  tracedSync("wait port up", () => refreshMacs(net, cfg, veth, result));
   // the config's dns wins over IPAM's only when it says something (the reference's dnsConfSet)
   if (ctx.conf.dns && Object.keys(ctx.conf.dns).length > 0) result.dns = ctx.conf.dns;
   return result;
@@ -87,35 +86,21 @@ function addSpoofCheck({ ctx, deps, undo }: Wiring, veth: VethPair): void {
   undo.push("remove macspoofchk rules", () => deps.firewall.teardownSpoofCheck(uniqueId));
 }
 
-async function configureL3({ ctx, cfg, deps, h, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
+async function configureL3({ ctx, cfg, deps, net, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {
   const ipam = await traced("ipam add", () => ipamAdd(deps.ipam, ctx, undo));
   result.ips = ipam.ips;
   result.routes = ipam.routes;
   if (ipam.dns) result.dns = ipam.dns;
   const gatewayAddrs = applyGateways(result, cfg);
-  h.inContainer(() => containerIfaceSysctls(ctx.ifname, cfg.enabledad));
-  tracedSync("configure container iface", () => configureIface(h, veth.container.ifindex, ctx.ifname, result));
-  if (cfg.enabledad && result.ips!.some((ip) => familyOf(ip.address) === 6)) {
-    settleAddresses(h, veth.container.ifindex, ctx.ifname);
-  }
-  if (cfg.isGateway) tracedSync("gateways", () => addGateways(cfg, h, br, gatewayAddrs, result));
+  tracedSync("configure container iface", () => net.configureContainer(veth, result, cfg.enabledad));
+  if (cfg.enabledad && result.ips!.some((ip) => familyOf(ip.address) === 6)) net.settleAddresses(veth);
+  if (cfg.isGateway) tracedSync("gateways", () => net.addGateways(cfg, br, gatewayAddrs, result));
   if (cfg.ipMasq) tracedSync("masquerade", () => addMasquerade(deps.firewall, ctx, result, undo));
 }
 
-function addGateways(cfg: BridgeConfig, h: PodHandles, br: Link, addrs: string[], result: Result): void {
-  if (!addrs.length) return;
-  let target = br;
-  if (cfg.vlan !== 0) {
-    target = ensureVlanGateway(h.host, br, cfg);
-    result.interfaces!.push({ name: target.name, mac: target.mac });
-  }
-  for (const gw of addrs) ensureGatewayAddress(h.host, target, gw, cfg.forceAddress);
-  for (const family of new Set(addrs.map((a) => familyOf(a) ?? 4))) enableForwarding(family);
-}
-
 /** Waits for the port to forward, then reads back MACs that change as ports and addresses come. */
-function refreshMacs(h: PodHandles, cfg: BridgeConfig, veth: VethPair, result: Result): void {
+function refreshMacs(net: BridgeNet, cfg: BridgeConfig, veth: VethPair, result: Result): void {
   // a port whose container end stays down (disableContainerInterface) never reaches oper up
-  if (!cfg.disableContainerInterface) result.interfaces![1]!.mac = waitPortUp(h.host, veth.host.name).mac;
-  result.interfaces![0]!.mac = bridgeByName(h.host, cfg.bridge).mac;
+  if (!cfg.disableContainerInterface) result.interfaces![1]!.mac = net.portUp(veth.host.name).mac;
+  result.interfaces![0]!.mac = net.bridge(cfg.bridge).mac;
 }

@@ -7,21 +7,21 @@ import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { IFF_PROMISC } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName } from "../../../shared/netlink/links.ts";
 import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface } from "../pod/check.ts";
-import type { PodDeps } from "../pod/deps.ts";
-import { withPodHandles, type PodHandles } from "../pod/handles.ts";
+import type { PodHandles } from "../pod/handles.ts";
+import { withNet } from "../pod/net.ts";
 import { checkMasquerade } from "../pod/masq.ts";
-import { loadBridgeConfig, spoofCheckId } from "./add.ts";
+import { loadBridgeConfig, spoofCheckId, type BridgeDeps } from "./add.ts";
 import type { BridgeConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
   throw internalError(msg);
 };
 
-export async function check(ctx: CmdContext, deps: PodDeps): Promise<void> {
+export async function check(ctx: CmdContext, deps: BridgeDeps): Promise<void> {
   const cfg = loadBridgeConfig(ctx);
   if (cfg.hasIpam) await deps.ipam.check(ctx);
   const result = ctx.conf.prevResult ?? fail("Required prevResult missing");
-  await withPodHandles(ctx.netns, (h) => {
+  await withNet(deps.openHandles(ctx.netns), (h) => {
     const br = checkBridge(h, cfg, result);
     const ctrIface = findContainerInterface(result, ctx.ifname, ctx.netns);
     const ctr = checkContainerVeth(h, ctrIface);

@@ -8,9 +8,10 @@ import { add } from "./add.ts";
 import { check } from "./check.ts";
 import { del } from "./del.ts";
 import { gc } from "./gc.ts";
+import { SystemBridgeNet } from "./system-net.ts";
 
 const deps = (ctx: CmdContext | GcContext | StatusContext) =>
-  systemPodDeps(ctx, "containerId" in ctx ? `bridge ${ctx.containerId}/${ctx.ifname}` : "bridge");
+  systemPodDeps(ctx, "containerId" in ctx ? `bridge ${ctx.containerId}/${ctx.ifname}` : "bridge", SystemBridgeNet.open);
 
 const plugin: Plugin = {
   type: "bridge",

@@ -17,7 +17,7 @@
 //
 // Rollback: as soon as the link is in the pod netns, landPodLink pushes its inverse on the undo
 // stack (`leave`, by default deleting the link); a later failing step of the plugin unwinds it.
-// DEL of a link landed this way is pod/teardown.ts deleteContainerLink (gone netns/link = done).
+// DEL of a link landed this way is pod/system-net.ts deleteContainerLink (gone netns/link = done).
 import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";

@@ -13,7 +13,7 @@ import { withPodHandles, type PodHandles } from "./handles.ts";
 import { configureIface } from "./iface.ts";
 import { delegatingIpam } from "./ipam.ts";
 import { landPodLink } from "./link.ts";
-import { deleteContainerLink } from "./teardown.ts";
+import { deleteContainerLink } from "./system-net.ts";
 
 /** How long ADD waits for IPv6 DAD when IPAM gave an IPv6 gateway (the reference's 5 s). */
 export const SETTLE_V6_MS = 5_000;
@@ -133,6 +133,6 @@ function withDns(result: Result, dns: DNS | "ipam"): Result {
 export async function delPodIface(ctx: CmdContext): Promise<void> {
   await runTeardown([
     ["release IP", () => delegatingIpam.del(ctx)],
-    ["delete container interface", () => deleteContainerLink(ctx)],
+    ["delete container interface", () => deleteContainerLink(ctx.netns, ctx.ifname)],
   ]);
 }

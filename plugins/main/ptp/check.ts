@@ -5,8 +5,8 @@ import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { listAddresses } from "../../../shared/netlink/addresses.ts";
 import { getLinkByIndex } from "../../../shared/netlink/links.ts";
 import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface } from "../pod/check.ts";
-import type { PodDeps } from "../pod/deps.ts";
-import { withPodHandles } from "../pod/handles.ts";
+import { withNet } from "../pod/net.ts";
+import type { PtpDeps } from "./add.ts";
 import { checkMasquerade } from "../pod/masq.ts";
 import { parsePtpConfig } from "./config.ts";
 
@@ -14,11 +14,11 @@ const fail = (msg: string): never => {
   throw internalError(msg);
 };
 
-export async function check(ctx: CmdContext, deps: PodDeps): Promise<void> {
+export async function check(ctx: CmdContext, deps: PtpDeps): Promise<void> {
   const cfg = parsePtpConfig(ctx.conf);
   await deps.ipam.check(ctx);
   const result = ctx.conf.prevResult ?? fail("ptp: Required prevResult missing");
-  await withPodHandles(ctx.netns, (h) => {
+  await withNet(deps.openHandles(ctx.netns), (h) => {
     const ctr = checkContainerVeth(h, findContainerInterface(result, ctx.ifname, ctx.netns));
     checkAddresses(h, ctr, result);
     checkRoutes(h, result);

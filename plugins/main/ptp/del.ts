@@ -3,13 +3,12 @@ import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { PodDeps } from "../pod/deps.ts";
 import { delMasquerade } from "../pod/masq.ts";
 import { runTeardown, type TeardownStep } from "../../../shared/undo.ts";
-import { deleteContainerLink } from "../pod/teardown.ts";
 import { parsePtpConfig } from "./config.ts";
 
 export async function del(ctx: CmdContext, deps: PodDeps): Promise<void> {
   const cfg = parsePtpConfig(ctx.conf);
   const steps: TeardownStep[] = [
-    ["delete container interface", () => deleteContainerLink(ctx)],
+    ["delete container interface", () => deps.deleteContainerIface(ctx.netns, ctx.ifname)],
     ["release IP", () => deps.ipam.del(ctx)],
   ];
   if (cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(deps.firewall, ctx)]);

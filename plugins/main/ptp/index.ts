@@ -7,9 +7,10 @@ import { systemPodDeps } from "../pod/system-deps.ts";
 import { add } from "./add.ts";
 import { check } from "./check.ts";
 import { del } from "./del.ts";
+import { SystemPtpNet } from "./system-net.ts";
 
 const deps = (ctx: CmdContext | GcContext | StatusContext) =>
-  systemPodDeps(ctx, "containerId" in ctx ? `ptp ${ctx.containerId}/${ctx.ifname}` : "ptp");
+  systemPodDeps(ctx, "containerId" in ctx ? `ptp ${ctx.containerId}/${ctx.ifname}` : "ptp", SystemPtpNet.open);
 
 const plugin: Plugin = {
   type: "ptp",

@@ -6,10 +6,10 @@ import { TC_H_INGRESS_HANDLE, type Filter, type TbfParams } from "../../../share
 import { NetlinkError } from "../../../shared/netlink/errors.ts";
 import { getLinkByName, type Link } from "../../../shared/netlink/links.ts";
 import type { NetlinkConn } from "../../../shared/netlink/request.ts";
-import { listFilters, readTickInUsec, rootQdisc } from "../../../shared/netlink/tc.ts";
+import { listFilters, rootQdisc } from "../../../shared/netlink/tc.ts";
 import { parseConfig } from "./config.ts";
 import { findHostVeth } from "./host-veth.ts";
-import { withHandles } from "./session.ts";
+import type { BandwidthDeps } from "./deps.ts";
 import { hasRedirect, tbfMismatch } from "./verify.ts";
 import { planShaping } from "./shaping.ts";
 
@@ -29,12 +29,13 @@ function expectRedirect(host: NetlinkConn, hostVeth: Link, ifb: Link): void {
   if (!hasRedirect(filters, ifb.ifindex)) throw internalError(`no filter on ${hostVeth.name} redirects to ${ifb.name}`);
 }
 
-export function cmdCheck(ctx: CmdContext): void {
+export function cmdCheck(ctx: CmdContext, deps: BandwidthDeps): void {
   const cfg = parseConfig(ctx.conf);
   const prev = ctx.conf.prevResult;
   if (!prev) throw internalError("must be called as a chained plugin");
-  const plan = planShaping(cfg, ctx.containerId, readTickInUsec());
-  withHandles(ctx.netns, (h) => {
+  const plan = planShaping(cfg, ctx.containerId, deps.tickInUsec());
+  const h = deps.openHandles(ctx.netns);
+  try {
     const { host: hostVeth } = findHostVeth(h.host, h.container, prev.interfaces ?? [], ctx.ifname);
     if (plan.ingress) expectTbf(h.host, hostVeth, plan.ingress);
     if (!plan.egress) return;
@@ -42,5 +43,7 @@ export function cmdCheck(ctx: CmdContext): void {
     if (!ifb) throw internalError(`get ifb device: link ${plan.ifbName} not found`);
     expectTbf(h.host, ifb, plan.egress);
     expectRedirect(h.host, hostVeth, ifb);
-  });
+  } finally {
+    h.close();
+  }
 }

@@ -1,11 +1,13 @@
 // bandwidth meta plugin: shapes a container's traffic with tbf qdiscs on its host veth (toward the
 // container) and on an ifb fed by an ingress redirect (from the container), like the reference
-// plugins/meta/bandwidth. GC and STATUS have nothing to do (absent = success).
-import { lineLogger, type Plugin } from "../../../shared/cni/plugin.ts";
+// plugins/meta/bandwidth. GC and STATUS have nothing to do (absent = success). The entry: builds the
+// production deps from the skel's IO and hands them to each verb.
+import type { Plugin } from "../../../shared/cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
+import { systemDeps } from "./system-deps.ts";
 
 /** The reference supports version.VersionsStartingFrom("0.3.0"). */
 export const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.filter((v) => !v.startsWith("0.1.") && !v.startsWith("0.2.")));
@@ -13,9 +15,9 @@ export const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VER
 export const plugin: Plugin = {
   type: "bandwidth",
   supportedVersions: BANDWIDTH_VERSIONS,
-  add: (ctx) => cmdAdd(ctx, lineLogger(ctx, "bandwidth")),
-  del: (ctx) => cmdDel(ctx),
-  check: (ctx) => cmdCheck(ctx),
+  add: (ctx) => cmdAdd(ctx, systemDeps(ctx)),
+  del: (ctx) => cmdDel(ctx, systemDeps(ctx)),
+  check: (ctx) => cmdCheck(ctx, systemDeps(ctx)),
 };
 
 export default plugin;

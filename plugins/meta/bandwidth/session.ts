@@ -34,13 +34,3 @@ export function openHandles(netnsPath: string): Handles {
     },
   };
 }
-
-/** Runs fn with both handles, closing them afterwards. */
-export function withHandles<T>(netnsPath: string, fn: (h: Handles) => T): T {
-  const h = openHandles(netnsPath);
-  try {
-    return fn(h);
-  } finally {
-    h.close();
-  }
-}

@@ -10,12 +10,10 @@ import {
   type MirredAction,
   type TbfParams,
 } from "../../../shared/netlink/codec/tc.ts";
-import { isNotFound } from "../../../shared/netlink/errors.ts";
-import { createIfb, deleteLink, getLinkByName, type Link } from "../../../shared/netlink/links.ts";
-import type { NetlinkConn } from "../../../shared/netlink/request.ts";
-import { addIngressQdisc, addRootTbf, addU32Filter, deleteIngressQdisc, deleteRootQdisc } from "../../../shared/netlink/tc.ts";
+import type { Link } from "../../../shared/netlink/codec/link.ts";
 import type { UndoStack } from "../../../shared/undo.ts";
 import { ifbDeviceName, type BandwidthConfig, type Shaping } from "./config.ts";
+import type { BandwidthNet } from "./deps.ts";
 import { TbfRangeError, tbfParams } from "./tbf.ts";
 
 /** What a verb applies or expects: tbf parameters per shaped direction and the ifb's name. */
@@ -59,45 +57,22 @@ export function redirectActions(ifbIndex: number): MirredAction[] {
 }
 
 /** Traffic toward the container: a root tbf on the host veth. */
-export function shapeIngress(host: NetlinkConn, hostVeth: Link, params: TbfParams, undo: UndoStack): void {
-  addRootTbf(host, hostVeth.ifindex, params);
-  undo.push(`delete root tbf of ${hostVeth.name}`, () => deleteRootQdisc(host, hostVeth.ifindex));
-}
-
-/** Creates the ifb (host veth's MTU, txqueuelen 0, up) and returns it as the kernel reports it. */
-function createShapingIfb(host: NetlinkConn, name: string, hostVeth: Link, undo: UndoStack): Link {
-  createIfb(host, { name, mtu: hostVeth.mtu, txqlen: 0, up: true });
-  undo.push(`delete ifb ${name}`, () => deleteLink(host, name));
-  const ifb = getLinkByName(host, name);
-  if (!ifb) throw internalError(`get ifb device: link ${name} not found after creating it`);
-  return ifb;
+export function shapeIngress(net: BandwidthNet, hostVeth: Link, params: TbfParams, undo: UndoStack): void {
+  net.addRootTbf(hostVeth, params);
+  undo.push(`delete root tbf of ${hostVeth.name}`, () => net.deleteRootQdisc(hostVeth));
 }
 
 /**
  * Traffic from the container: the ifb with its own root tbf, the ingress qdisc on the host veth and
  * a match-all u32 filter redirecting everything to the ifb. Returns the ifb.
  */
-export function shapeEgress(host: NetlinkConn, hostVeth: Link, plan: ShapingPlan, undo: UndoStack): Link {
-  if (!plan.egress) throw new Error("shapeEgress: no egress plan");
-  const ifb = createShapingIfb(host, plan.ifbName, hostVeth, undo);
-  addIngressQdisc(host, hostVeth.ifindex);
-  undo.push(`delete ingress qdisc of ${hostVeth.name}`, () => deleteIngressQdisc(host, hostVeth.ifindex));
-  addU32Filter(host, {
-    ifindex: hostVeth.ifindex,
-    parent: TC_H_INGRESS_HANDLE,
-    prio: REDIRECT_FILTER_PRIO,
-    classid: REDIRECT_FILTER_CLASSID,
-    actions: redirectActions(ifb.ifindex),
-  });
-  addRootTbf(host, ifb.ifindex, plan.egress); // goes away with the ifb
+export function shapeEgress(net: BandwidthNet, hostVeth: Link, plan: ShapingPlan, undo: UndoStack): Link {
+  if (!plan.egress) throw internalError("shapeEgress: no egress plan");
+  const ifb = net.createIfb(plan.ifbName, hostVeth.mtu);
+  undo.push(`delete ifb ${plan.ifbName}`, () => net.deleteIfb(plan.ifbName));
+  net.addIngressQdisc(hostVeth);
+  undo.push(`delete ingress qdisc of ${hostVeth.name}`, () => net.deleteIngressQdisc(hostVeth));
+  net.addRedirect(hostVeth, ifb);
+  net.addRootTbf(ifb, plan.egress); // goes away with the ifb
   return ifb;
-}
-
-/** Deletes the ifb; a missing one is success (DEL is idempotent). */
-export function removeIfb(host: NetlinkConn, name: string): void {
-  try {
-    deleteLink(host, name);
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
 }

@@ -1,6 +1,7 @@
 // A FirewallDriver fake with state, for the in-process verb tests: every successful call is recorded
 // as "<method> <args>" and changes the fake's idea of what the node holds; an injected failure
 // changes nothing and throws. empty() says whether everything set up was torn down again.
+import { StepLog } from "./steps.ts";
 import { FirewallCheckError, FirewallError, type FirewallDriver, type MasqAttachment, type MasqSetup, type PortConflict, type PortForwardSetup, type SpoofCheck, type SpoofCheckEntry, type ValidAttachment } from "../../../shared/firewall/types.ts";
 
 type Method = Exclude<keyof FirewallDriver, "name">;
@@ -16,11 +17,15 @@ export class FakeFirewall implements FirewallDriver {
   /** The next call of a method throws this (once), changing nothing. */
   readonly failWith = new Map<Method, Error>();
 
+  /** `steps`: a StepLog shared with the other fakes of a verb test (each call enters "firewall.<method>"). */
+  constructor(private readonly steps?: StepLog) {}
+
   empty(): boolean {
     return this.masq.size === 0 && this.forwards.size === 0 && this.spoof.size === 0;
   }
 
   private op(method: Method, ...args: unknown[]): void {
+    this.steps?.enter(`firewall.${method}`);
     const e = this.failWith.get(method);
     if (e) {
       this.failWith.delete(method);
