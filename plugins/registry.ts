@@ -4,7 +4,7 @@ import type { Plugin } from "../shared/cni/plugin.ts";
 import { internalError } from "../shared/cni/errors.ts";
 import { SUPPORTED_VERSIONS } from "../shared/cni/version.ts";
 
-export type PluginLoader = () => Promise<Plugin>;
+type PluginLoader = () => Promise<Plugin>;
 
 /** The one list of plugin names: build and install ask the compiled binary (`tscni --plugins`). */
 export const PLUGIN_LOADERS: Record<string, PluginLoader> = {

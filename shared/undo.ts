@@ -7,7 +7,7 @@
 import { FatalError, StepErrors, failureText, stepFailures, type StepFailure } from "./cni/errors.ts";
 import { traced } from "./trace.ts";
 
-export type UndoFn = () => unknown;
+type UndoFn = () => unknown;
 
 export class UndoStack {
   private readonly steps: { what: string; undo: UndoFn }[] = [];

@@ -16,8 +16,8 @@ export const USAGE = `usage: tscni run add|check|del|gc|status CONFLIST [NETNS] 
   --cache-dir DIR     libcni cache root, results in DIR/results (default $TSCNI_CACHE_DIR, else /var/lib/cni)
 `;
 
-export const RUN_VERBS = ["add", "check", "del", "gc", "status"] as const;
-export type RunVerb = (typeof RUN_VERBS)[number];
+const RUN_VERBS = ["add", "check", "del", "gc", "status"] as const;
+type RunVerb = (typeof RUN_VERBS)[number];
 
 export interface RunArgs {
   verb: RunVerb;

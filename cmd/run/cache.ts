@@ -10,7 +10,7 @@ export const CACHE_KIND = "cniCacheV1";
 /** libcni's CacheDir */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni";
 
-export interface CachedAttachment {
+interface CachedAttachment {
   readonly containerId: string;
   readonly ifName: string;
   readonly networkName: string;
@@ -21,7 +21,7 @@ export interface CachedAttachment {
   readonly result?: JsonObject;
 }
 
-export const resultsDir = (cacheDir: string): string => join(cacheDir, "results");
+const resultsDir = (cacheDir: string): string => join(cacheDir, "results");
 
 export function cacheFilePath(cacheDir: string, network: string, containerId: string, ifName: string): string {
   return join(resultsDir(cacheDir), `${network}-${containerId}-${ifName}`);

@@ -75,7 +75,7 @@ export function capabilitiesOf(plugin: JsonObject): string[] {
 }
 
 /** injectRuntimeConfig: the capability args this plugin declares, under their capability names. */
-export function runtimeConfigFor(plugin: JsonObject, capArgs: JsonObject): JsonObject | undefined {
+function runtimeConfigFor(plugin: JsonObject, capArgs: JsonObject): JsonObject | undefined {
   const rc: JsonObject = {};
   for (const cap of capabilitiesOf(plugin)) if (Object.hasOwn(capArgs, cap)) rc[cap] = capArgs[cap];
   return Object.keys(rc).length > 0 ? rc : undefined;

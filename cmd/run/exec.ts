@@ -11,7 +11,7 @@ import { typeOf } from "./conflist.ts";
 import type { Invocation } from "./runner.ts";
 
 /** invoke.FindInPath: the first dir holding a regular file named `type`. */
-export function findInPath(type: string, dirs: readonly string[]): string {
+function findInPath(type: string, dirs: readonly string[]): string {
   if (type.includes("/")) throw internalError(`invalid plugin name: ${type}`);
   for (const dir of dirs) {
     const path = join(dir, type);
@@ -25,7 +25,7 @@ export function findInPath(type: string, dirs: readonly string[]): string {
 }
 
 /** The environment libcni's invoke.Args.AsEnv builds: the caller's, CNI_* variables replaced. */
-export function pluginEnv(inv: Invocation, dirs: readonly string[], base: NodeJS.ProcessEnv): Record<string, string> {
+function pluginEnv(inv: Invocation, dirs: readonly string[], base: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined && !k.startsWith("CNI_")) env[k] = v;
   const rt = inv.rt;

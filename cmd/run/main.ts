@@ -11,7 +11,7 @@ import { parseConfList, type ConfList } from "./conflist.ts";
 import { execPlugin } from "./exec.ts";
 import { addList, checkList, delList, gcList, statusList, type RuntimeConf, type RunnerDeps } from "./runner.ts";
 
-export interface RunIO {
+interface RunIO {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
   stdout(s: string): void;

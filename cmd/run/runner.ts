@@ -28,7 +28,7 @@ export interface Invocation {
 }
 
 /** Runs one plugin: its parsed stdout, or throws a CniError. */
-export type Invoker = (inv: Invocation) => unknown;
+type Invoker = (inv: Invocation) => unknown;
 
 export interface RunnerDeps {
   readonly invoke: Invoker;

@@ -48,9 +48,9 @@ export function ignoreUnknownOf(pairs: readonly ArgPair[]): boolean {
 }
 
 /** Value parsers by key; keys are case-sensitive Go field names (IP, MAC, K8S_POD_NAME, ...). */
-export type ArgParsers = { readonly [key: string]: (value: string) => unknown };
+type ArgParsers = { readonly [key: string]: (value: string) => unknown };
 
-export type LoadedArgs<P extends ArgParsers> = { -readonly [K in keyof P]?: ReturnType<P[K]> };
+type LoadedArgs<P extends ArgParsers> = { -readonly [K in keyof P]?: ReturnType<P[K]> };
 
 /**
  * The reference's types.LoadArgs: parses every known key's value in order (last wins), collects the

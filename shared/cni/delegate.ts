@@ -21,7 +21,7 @@ export interface DelegateContext {
   conf: { cniVersion: string };
 }
 
-export type PluginLoader = () => Promise<Plugin>;
+type PluginLoader = () => Promise<Plugin>;
 
 /** What one run of a delegated plugin produced. */
 export interface PluginOutput {
@@ -143,7 +143,7 @@ async function runInProcess(loader: PluginLoader, env: Record<string, string>, s
  * an empty msg: a silent or killed delegate is named by its exit status or signal (in msg, or in
  * details beside the reference's stderr message), and an error object without msg gets one.
  */
-export function pluginError(out: PluginOutput): CniError {
+function pluginError(out: PluginOutput): CniError {
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
   const status = exitStatus(out);
@@ -202,7 +202,7 @@ function execPlugin(path: string, env: Record<string, string>, stdin: Uint8Array
   }
 }
 
-export const defaultDeps: DelegateDeps = {
+const defaultDeps: DelegateDeps = {
   fileIdentity: (p) => fileIdentityOf(p, true),
   selfIdentity: () => (selfIdentityCache ??= fileIdentityOf("/proc/self/exe", true)),
   exec: execPlugin,

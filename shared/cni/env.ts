@@ -6,11 +6,11 @@ import type { Verb } from "./plugin.ts";
 
 export type Command = Verb | "VERSION";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** The variables skel reads, in the order the reference reports them missing. */
-export const ENV_VARS = ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"] as const;
-export type EnvVar = (typeof ENV_VARS)[number];
+const ENV_VARS = ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"] as const;
+type EnvVar = (typeof ENV_VARS)[number];
 
 const ATTACHMENT: readonly EnvVar[] = ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"];
 
@@ -83,7 +83,7 @@ function isOverride(value: string): boolean {
 }
 
 /** Container IDs and network names: utils.cniReg of the reference. */
-export const CNI_NAME_REGEX = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const CNI_NAME_REGEX = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** The reference's utils.ValidateContainerID. */
 export function validateContainerId(id: string): void {
@@ -98,7 +98,7 @@ export function validateNetworkName(name: string): void {
 }
 
 /** IFNAMSIZ - 1 */
-export const MAX_IFNAME_BYTES = 15;
+const MAX_IFNAME_BYTES = 15;
 
 // Go's unicode.IsSpace set, plus the two separators the kernel and the reference forbid.
 const IFNAME_FORBIDDEN = /[/:\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;

@@ -20,7 +20,7 @@ export const ErrorCode = {
 } as const;
 
 /** Plugin-specific codes (100 and up), one per plugin error a runtime may act on. */
-export const PluginErrorCode = {
+const PluginErrorCode = {
   /** portmap: a requested host port is already forwarded to another container */
   PortmapHostPortInUse: 100,
 } as const;
@@ -30,7 +30,7 @@ type Codes<T> = T[keyof T];
 export type ErrorCodeValue = Codes<typeof ErrorCode> | Codes<typeof PluginErrorCode> | DelegatedCode;
 declare const delegated: unique symbol;
 /** A code read from a delegated plugin's error object: only fromErrorObject makes one. */
-export type DelegatedCode = number & { readonly [delegated]: true };
+type DelegatedCode = number & { readonly [delegated]: true };
 
 /** An error printed to stdout as `{cniVersion, code, msg, details}` with a non-zero exit. */
 export class CniError extends Error {
@@ -57,7 +57,6 @@ export class CniError extends Error {
 
 export const incompatibleVersion = (msg: string, details = "") =>
   new CniError(ErrorCode.IncompatibleVersion, msg, details);
-export const unsupportedField = (msg: string, details = "") => new CniError(ErrorCode.UnsupportedField, msg, details);
 export const unknownContainer = (msg: string, details = "") => new CniError(ErrorCode.UnknownContainer, msg, details);
 export const invalidEnvironment = (msg: string, details = "") =>
   new CniError(ErrorCode.InvalidEnvironment, msg, details);

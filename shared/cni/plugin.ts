@@ -76,7 +76,7 @@ export interface StatusContext extends PluginLog {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export type Awaitable<T> = T | Promise<T>;
+type Awaitable<T> = T | Promise<T>;
 
 export interface Plugin {
   /** the plugin type, e.g. "bridge"; also the name it is installed as */

@@ -17,16 +17,16 @@
 import { decodingFailure, invalidConfig, type CniError } from "./errors.ts";
 import { FORBIDDEN_KEYS, isObject, type JsonObject } from "./json.ts";
 
-export type ErrorFactory = (msg: string) => CniError;
+type ErrorFactory = (msg: string) => CniError;
 
-export interface ReaderOptions {
+interface ReaderOptions {
   /** builds the error thrown for a bad field (default: invalidConfig, error 7) */
   error?: ErrorFactory;
   /** path of the root object ("" = top level of the config) */
   path?: string;
 }
 
-export interface IntRange {
+interface IntRange {
   min?: number;
   max?: number;
 }

@@ -43,7 +43,7 @@ export interface SkelIO {
 }
 
 /** Minimum config version per verb (the reference gates CHECK, GC and STATUS; one table here). */
-export const VERSION_GATES: Readonly<Partial<Record<Verb, string>>> = Object.freeze({
+const VERSION_GATES: Readonly<Partial<Record<Verb, string>>> = Object.freeze({
   CHECK: "0.4.0",
   GC: "1.1.0",
   STATUS: "1.1.0",
@@ -133,7 +133,7 @@ function readStdin(io: SkelIO): Uint8Array {
 }
 
 /** The reference's per-verb gates: config version >= the verb's minimum, and a plugin version >= config's. */
-export function checkVersionGate(verb: Verb, version: string, pluginVersions: readonly string[]): void {
+function checkVersionGate(verb: Verb, version: string, pluginVersions: readonly string[]): void {
   const min = VERSION_GATES[verb];
   if (min === undefined) return;
   if (!versionAtLeast(version, min)) throw incompatibleVersion(`config version does not allow ${verb}`);
@@ -143,7 +143,7 @@ export function checkVersionGate(verb: Verb, version: string, pluginVersions: re
 }
 
 /** The reference's Reconciler: the config version must be one the plugin lists. */
-export function checkCompatible(version: string, pluginVersions: readonly string[]): void {
+function checkCompatible(version: string, pluginVersions: readonly string[]): void {
   if (pluginVersions.includes(version)) return;
   const details = `config is ${goQuote(version)}, plugin supports ${goQuoteList(pluginVersions)}`;
   throw incompatibleVersion("incompatible CNI versions", details);

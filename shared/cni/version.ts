@@ -59,10 +59,10 @@ export function highestVersion(versions: readonly string[]): string {
 }
 
 /** Which result shape a version uses. */
-export type ResultShape = "0.2" | "0.4" | "1.0" | "1.1";
+type ResultShape = "0.2" | "0.4" | "1.0" | "1.1";
 
 /** The result shape of a known version; undefined for a version this suite does not know. */
-export function shapeOf(version: string): ResultShape | undefined {
+function shapeOf(version: string): ResultShape | undefined {
   switch (version) {
     case "0.1.0":
     case "0.2.0":
@@ -89,14 +89,14 @@ function requireShape(version: string): ResultShape {
 // ---------------------------------------------------------------------------------------------
 // Older result shapes, as plain JSON objects
 
-export interface IPConfig040 {
+interface IPConfig040 {
   version: "4" | "6";
   interface?: number;
   address: string;
   gateway?: string;
 }
 
-export interface Result040 {
+interface Result040 {
   cniVersion: string;
   interfaces?: { name: string; mac?: string; sandbox?: string }[];
   ips?: IPConfig040[];
@@ -104,13 +104,13 @@ export interface Result040 {
   dns: DNS;
 }
 
-export interface IPConfig020 {
+interface IPConfig020 {
   ip: string;
   gateway?: string;
   routes?: { dst: string; gw?: string }[];
 }
 
-export interface Result020 {
+interface Result020 {
   cniVersion: string;
   ip4?: IPConfig020;
   ip6?: IPConfig020;
@@ -118,7 +118,7 @@ export interface Result020 {
 }
 
 /** A result in any version's shape, field order as the Go types declare them. */
-export type VersionedResult = Result | Result040 | Result020;
+type VersionedResult = Result | Result040 | Result020;
 
 // ---------------------------------------------------------------------------------------------
 // Down-conversion: current -> any version
@@ -140,10 +140,6 @@ function copyDNS(d: DNS | undefined): DNS {
     search: nonEmpty(d?.search?.slice()),
     options: nonEmpty(d?.options?.slice()),
   });
-}
-
-export function isEmptyDNS(d: DNS | undefined): boolean {
-  return Object.keys(copyDNS(d)).length === 0;
 }
 
 function interfaceV11(i: Interface): Interface {

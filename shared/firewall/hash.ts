@@ -4,9 +4,9 @@
 import { sha512Hex } from "../hash.ts";
 
 /** iptables chain names are at most 28 characters in the reference. */
-export const LEGACY_CHAIN_LENGTH = 28;
+const LEGACY_CHAIN_LENGTH = 28;
 /** knftables.CommentLengthMax: the reference truncates nft comments to 128 bytes. */
-export const NFT_COMMENT_MAX = 128;
+const NFT_COMMENT_MAX = 128;
 const SHA512_HEX_LENGTH = 128;
 
 /** MustFormatHashWithPrefix: (prefix + hex(sha512(toHash))) cut to `length` characters. */
@@ -25,11 +25,6 @@ export function legacyChainName(network: string, containerId: string, prefix = "
 /** FormatComment: Go's `name: %q id: %q` (names are plain ASCII here, so %q is a simple quote). */
 export function legacyComment(network: string, containerId: string): string {
   return `name: ${goQuote(network)} id: ${goQuote(containerId)}`;
-}
-
-/** The portmap iptables DNAT comment: `dnat name: "<net>" id: "<cid>"`. */
-export function legacyDnatComment(network: string, containerId: string): string {
-  return `dnat name: "${network}" id: "${containerId}"`;
 }
 
 /** Go %q for printable ASCII: backslash and double quote escaped. */

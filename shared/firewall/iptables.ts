@@ -8,7 +8,7 @@ import { validateContainerId, validateNetworkName } from "./validate.ts";
 const SEARCH = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 const WAIT = ["-w", "5"];
 
-export class IptablesError extends Error {
+class IptablesError extends Error {
   constructor(readonly argv: readonly string[], readonly stderr: string) {
     super(`${argv.join(" ")}: ${stderr.trim().split("\n")[0] ?? ""}`);
     this.name = "IptablesError";

@@ -15,7 +15,7 @@ export const MASQ_BASE_CHAIN = "postrouting";
 const T = `inet ${MASQ_TABLE}`;
 
 /** One address to masquerade: the pod IP and the subnet it may talk to without NAT. */
-export interface MasqTarget {
+interface MasqTarget {
   readonly family: "ip" | "ip6";
   readonly ip: string;
   readonly subnet: string;
@@ -46,7 +46,7 @@ export function masqSkeletonText(): string {
 }
 
 /** One masquerade rule line for one address. */
-export function masqRuleText(target: MasqTarget, comment: string): string {
+function masqRuleText(target: MasqTarget, comment: string): string {
   const f = target.family;
   return `add rule ${T} ${MASQ_CHAIN} ${f} saddr ${target.ip} ${f} daddr != ${target.subnet} masquerade comment ${nftQuote(comment)}`;
 }

@@ -25,7 +25,7 @@ export function iifnameOf(exprs: readonly NftExpr[] | undefined): string | undef
   return undefined;
 }
 
-export interface MasqMatch {
+interface MasqMatch {
   saddr?: string;
   daddrNot?: string;
   masquerade: boolean;

@@ -3,7 +3,7 @@
 // unchecked (names, comments, addresses, ports).
 import { familyOf, parseIP } from "../ip/index.ts";
 
-export type NftFamily = "ip" | "ip6" | "inet";
+type NftFamily = "ip" | "ip6" | "inet";
 
 /** A value the firewall layer refuses to put into an nft command. */
 export class FirewallInputError extends Error {

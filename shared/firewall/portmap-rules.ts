@@ -48,7 +48,7 @@ export const REFERENCE_RULE_CHAINS = ["hostports", "hostip_hostports", "masquera
  * network's entries for the same container. Container IDs cannot contain a space, so the split is exact.
  * nft caps comments at 128 bytes: an owner that would not fit falls back to the bare container ID.
  */
-export const OWNER_COMMENT_MAX = 128;
+const OWNER_COMMENT_MAX = 128;
 const NET_TAG = " net:";
 
 export function networkTag(network: string): string {
@@ -82,7 +82,7 @@ export interface DnatEntry {
 }
 
 /** One masquerade set element keyed by the container IP. */
-export interface MasqEntry {
+interface MasqEntry {
   readonly set: typeof SET_HAIRPIN | typeof SET_LOCALHOST | typeof SET_MASQ_ALL;
   readonly key: string;
 }

@@ -12,7 +12,7 @@ const TABLE_NAME = "nat";
 const BASE = "PREROUTING";
 const COMMENT_PREFIX = "macspoofchk-";
 
-export function spoofChainName(uniqueId: string): string {
+function spoofChainName(uniqueId: string): string {
   return `cni-br-iface-${uniqueId}`;
 }
 

@@ -5,7 +5,7 @@ import { NoneFirewall } from "./none.ts";
 import { systemNft } from "./system-nft.ts";
 import type { FirewallDriver } from "./types.ts";
 
-export type FirewallKind = FirewallDriver["name"];
+type FirewallKind = FirewallDriver["name"];
 
 /** nftables through libnftables (`nft -f -` fallback) and nfnetlink reads, in the calling thread's netns. */
 export function systemFirewall(kind: FirewallKind = "nftables"): FirewallDriver {

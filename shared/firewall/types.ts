@@ -7,7 +7,7 @@ import type { NftExpr } from "../netlink/nf/codec/rule.ts";
 
 export type { NfFamily, NftExpr };
 
-export interface NftReadOptions {
+interface NftReadOptions {
   readonly exprs?: boolean;
   readonly commentPrefix?: string;
 }
@@ -125,7 +125,7 @@ export interface SpoofCheckEntry {
 }
 
 /** ipMasq (bridge, ptp): masquerade traffic from each address to anything outside its subnet. */
-export interface MasqueradeOps {
+interface MasqueradeOps {
   setupIPMasq(setup: MasqSetup): void;
   /** Removes every masquerade rule of this attachment; needs no IPs; missing = done. */
   teardownIPMasq(attachment: MasqAttachment): void;
@@ -136,7 +136,7 @@ export interface MasqueradeOps {
 }
 
 /** Port forwards (portmap). Entries are tagged with `network`: DEL and GC of one network never touch another's. */
-export interface PortForwardOps {
+interface PortForwardOps {
   /** Throws PortConflictError (naming the owner) when another container holds a host port. */
   setupPortForward(setup: PortForwardSetup, network: string): void;
   /** Removes this network's entries of the container (and untagged ones), v4 and v6; missing = done. */
@@ -150,7 +150,7 @@ export interface PortForwardOps {
 }
 
 /** MAC spoofing check on a bridge port (bridge `macspoofchk`). */
-export interface SpoofCheckOps {
+interface SpoofCheckOps {
   setupSpoofCheck(s: SpoofCheck): void;
   /** Removes the jump and the per-attachment chain; missing pieces are fine. */
   teardownSpoofCheck(uniqueId: string): void;
@@ -161,7 +161,7 @@ export interface SpoofCheckOps {
 }
 
 /** The reference suite's iptables chains, removed on DEL so a node upgraded in place leaks nothing. */
-export interface LegacyCleanupOps {
+interface LegacyCleanupOps {
   /** ipMasq chain CNI-<hash(net+cid)> and its POSTROUTING jumps, v4 and v6; absent = no-op. */
   teardownLegacyIPMasq(network: string, containerId: string): void;
   /** portmap CNI-DN-/CNI-SN-<hash> chains and their jumps, v4 and v6; absent = no-op. */

@@ -13,7 +13,7 @@ export function validateNetworkName(name: string): void {
   if (!CNI_ID.test(name) || name.length > 128) throw new FirewallInputError(`invalid network name "${name}"`);
 }
 
-export function validateIfname(ifname: string): void {
+function validateIfname(ifname: string): void {
   if (ifname.length === 0 || ifname.length > 15 || IFNAME_FORBIDDEN.test(ifname) || ifname === "." || ifname === "..") {
     throw new FirewallInputError(`invalid interface name "${ifname}"`);
   }

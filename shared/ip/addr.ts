@@ -143,7 +143,7 @@ export function formatIP(ip: IP): string {
 }
 
 /** The address as 16-byte (IPv4-mapped for v4) number, the order Go's ip.Cmp uses. */
-export function to128(ip: IP): bigint {
+function to128(ip: IP): bigint {
   return ip.family === 4 ? V4_MAPPED_PREFIX | ip.value : ip.value;
 }
 

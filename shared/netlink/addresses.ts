@@ -16,9 +16,7 @@ import { NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE } from "./codec/nlmsg.ts";
 import { indexOf, labelOf, type IndexRef } from "./refs.ts";
 import type { NetlinkConn, NetlinkRequester } from "./request.ts";
 
-export type { Address };
-
-export interface AddressOptions {
+interface AddressOptions {
   link: IndexRef;
   /** "10.1.0.5/24", "fd00::5/64". */
   cidr: string;
@@ -105,7 +103,7 @@ export function deleteAddress(r: NetlinkRequester, o: { link: IndexRef; cidr: st
   r.request(RTM_DELADDR, 0, `delete ${o.cidr} from ${labelOf(o.link)}`, (w) => writeAddr(w, m));
 }
 
-export interface AddressFilter {
+interface AddressFilter {
   family?: AddressFamily;
   link?: IndexRef;
 }

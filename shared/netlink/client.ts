@@ -17,10 +17,6 @@ import {
 import { NETLINK_ROUTE } from "./codec/nlmsg.ts";
 import { NetlinkSession, type NetlinkTransport } from "./session.ts";
 
-export { NetlinkDecodeError } from "./codec/errors.ts";
-export { NetlinkError } from "./errors.ts";
-export { DUMP_ATTEMPTS, NetlinkBatch, NetlinkSession, type NetlinkTrace } from "./session.ts";
-
 /** A netlink socket as a session transport; `release` replaces close() (nfnetlink parks sockets). */
 export class SocketTransport implements NetlinkTransport {
   constructor(

@@ -1,18 +1,13 @@
 // Errors the netlink layer throws for kernel refusals. Pure: the client supplies the errno name.
 import type { ErrorCodeValue } from "../cni/errors.ts";
 
-export const EPERM = 1;
 export const ENOENT = 2;
-export const ESRCH = 3;
+const ESRCH = 3;
 export const EINTR = 4;
-export const EBUSY = 16;
-export const EEXIST = 17;
+const EEXIST = 17;
 export const ENODEV = 19;
 export const EINVAL = 22;
-export const ERANGE = 34;
-export const EOPNOTSUPP = 95;
-export const EADDRNOTAVAIL = 99;
-export const ENOTCONN = 107;
+const EADDRNOTAVAIL = 99;
 
 /**
  * The kernel refused a request: "what was attempted: ERRNO[: kernel ext-ack message]",

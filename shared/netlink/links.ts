@@ -32,7 +32,7 @@ import { ENODEV, NetlinkError } from "./errors.ts";
 import { checkLinkName, indexOf, labelOf, linkTarget, type IndexRef, type LinkRef } from "./refs.ts";
 import type { NetlinkConn, NetlinkRequester } from "./request.ts";
 
-export type { IndexRef, Link, LinkRef };
+export type { Link };
 
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
 
@@ -73,7 +73,7 @@ export function getLinkByIndex(c: NetlinkConn, ifindex: number): Link | undefine
   return getLink(c, indexOf(ifindex));
 }
 
-export interface LinkFilter {
+interface LinkFilter {
   /** IFLA_INFO_KIND, e.g. "bridge", "veth". */
   kind?: string;
   /** Only ports of this master (ifindex). */
@@ -102,7 +102,7 @@ export function listBridgePorts(c: NetlinkConn): Link[] {
 
 // ---------------------------------------------------------------- create
 
-export interface CreateLinkOptions {
+interface CreateLinkOptions {
   name: string;
   mtu?: number;
   mac?: string;
@@ -130,7 +130,7 @@ function create(r: NetlinkRequester, kind: string, m: LinkRequest): void {
   r.request(RTM_NEWLINK, CREATE, `create ${kind} ${m.name}`, (w) => writeLink(w, m));
 }
 
-export interface CreateBridgeOptions extends CreateLinkOptions, BridgeAttrs {}
+interface CreateBridgeOptions extends CreateLinkOptions, BridgeAttrs {}
 
 /** Creates a bridge (EEXIST if the name is taken). */
 export function createBridge(r: NetlinkRequester, o: CreateBridgeOptions): void {
@@ -151,7 +151,7 @@ export function createBridge(r: NetlinkRequester, o: CreateBridgeOptions): void 
   create(r, "bridge", m);
 }
 
-export interface CreateVethOptions extends CreateLinkOptions {
+interface CreateVethOptions extends CreateLinkOptions {
   peerName: string;
   /** Create the peer directly in the netns of this fd; it cannot be set up at create time. */
   peerNetnsFd?: number;
@@ -177,7 +177,7 @@ export function createVeth(r: NetlinkRequester, o: CreateVethOptions): void {
 
 /** A link stacked on a parent (lower) device: IFLA_LINK is the parent's ifindex in the netns the
  * request is sent in, even when netnsFd creates the link in another one. */
-export interface CreateStackedOptions extends CreateLinkOptions {
+interface CreateStackedOptions extends CreateLinkOptions {
   parent: IndexRef;
 }
 
@@ -185,7 +185,7 @@ function stackedRequest(o: CreateStackedOptions, kind: string): LinkRequest {
   return { ...createRequest(o, kind), link: indexOf(o.parent) };
 }
 
-export interface CreateMacvlanOptions extends CreateStackedOptions, MacvlanAttrs {}
+interface CreateMacvlanOptions extends CreateStackedOptions, MacvlanAttrs {}
 
 /** Creates a macvlan on parent (mode MACVLAN_MODE_*, bcQueueLen 0/absent = kernel default). */
 export function createMacvlan(r: NetlinkRequester, o: CreateMacvlanOptions): void {
@@ -195,7 +195,7 @@ export function createMacvlan(r: NetlinkRequester, o: CreateMacvlanOptions): voi
   create(r, "macvlan", m);
 }
 
-export interface CreateIpvlanOptions extends CreateStackedOptions, IpvlanAttrs {}
+interface CreateIpvlanOptions extends CreateStackedOptions, IpvlanAttrs {}
 
 /** Creates an ipvlan on parent (mode IPVLAN_MODE_*, flags IPVLAN_F_*). An ipvlan has its parent's MAC. */
 export function createIpvlan(r: NetlinkRequester, o: CreateIpvlanOptions): void {
@@ -204,7 +204,7 @@ export function createIpvlan(r: NetlinkRequester, o: CreateIpvlanOptions): void 
   create(r, "ipvlan", m);
 }
 
-export interface CreateVlanOptions extends CreateStackedOptions {
+interface CreateVlanOptions extends CreateStackedOptions {
   /** 802.1Q id 0-4094 */
   vlanId: number;
   /** ETH_P_8021Q (kernel default) or ETH_P_8021AD */
@@ -278,7 +278,7 @@ export function setBridgePortFlags(r: NetlinkRequester, port: IndexRef, flags: B
   setLink(r, `set bridge port flags on ${labelOf(port)}`, m);
 }
 
-export interface BridgeVlanOptions {
+interface BridgeVlanOptions {
   /** A bridge port, or the bridge itself with self: true. */
   link: IndexRef;
   vid: number;

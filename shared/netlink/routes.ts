@@ -21,9 +21,7 @@ import { prefixOrThrow } from "./addresses.ts";
 import { indexOf, labelOf, type IndexRef } from "./refs.ts";
 import type { NetlinkConn, NetlinkRequester } from "./request.ts";
 
-export type { Route };
-
-export interface RouteOptions {
+interface RouteOptions {
   /** Destination CIDR; absent means the default route (then family comes from gw/src/family). */
   dst?: string;
   family?: AddressFamily;
@@ -115,7 +113,7 @@ export function deleteRoute(r: NetlinkRequester, o: RouteOptions): void {
   r.request(RTM_DELROUTE, 0, `delete route ${routeLabel(o)}`, (w) => writeRoute(w, m));
 }
 
-export interface RouteFilter {
+interface RouteFilter {
   family?: AddressFamily;
   /** Default RT_TABLE_MAIN; 0 lists every table. */
   table?: number;

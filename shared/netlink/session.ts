@@ -26,7 +26,7 @@ export const DUMP_ATTEMPTS = 5;
 /** Largest datagram the kernel sends us (dumps are capped at 32 KiB per skb). */
 const RECV_BUFFER = 64 * 1024;
 
-export type NetlinkTrace = (dir: "send" | "recv", bytes: Uint8Array) => void;
+type NetlinkTrace = (dir: "send" | "recv", bytes: Uint8Array) => void;
 
 /** One connected netlink datagram socket (or a fake of one). */
 export interface NetlinkTransport {
@@ -185,7 +185,7 @@ export class NetlinkSession implements NetlinkConn {
 }
 
 /** Requests queued for one sendmsg; each gets its own ack and its own error. */
-export class NetlinkBatch implements NetlinkRequester {
+class NetlinkBatch implements NetlinkRequester {
   private readonly w = new NlWriter(2048);
   private seqs: number[] = [];
   private ops: string[] = [];

@@ -62,7 +62,7 @@ export function deleteIngressQdisc(conn: NetlinkRequester, ifindex: number): voi
   );
 }
 
-export interface U32FilterSpec {
+interface U32FilterSpec {
   ifindex: number;
   /** the qdisc (or class) the filter hangs off, e.g. TC_H_INGRESS_HANDLE */
   parent: number;
@@ -88,7 +88,7 @@ export function addU32Filter(conn: NetlinkRequester, f: U32FilterSpec): void {
 }
 
 /** The qdiscs of ifindex (the kernel dumps all devices; the rest are dropped while decoding). */
-export function listQdiscs(conn: NetlinkConn, ifindex: number): Qdisc[] {
+function listQdiscs(conn: NetlinkConn, ifindex: number): Qdisc[] {
   return conn.dump(RTM_GETQDISC, 0, `list qdiscs of ifindex ${ifindex}`, (w) => writeTcMsg(w, { ifindex }), (dv, off, end, type) => {
     if (type !== RTM_NEWQDISC) return undefined;
     const q = decodeQdisc(dv, off, end);

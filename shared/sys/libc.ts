@@ -63,20 +63,16 @@ function check(rc: number, op: string): number {
   return rc;
 }
 
-export const AF_NETLINK = 16;
-export const SOCK_RAW = 3;
-export const SOCK_CLOEXEC = 0o2000000;
-export const SOL_SOCKET = 1;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0o2000000;
 export const SOL_NETLINK = 270;
 export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
-export const CLONE_NEWNET = 0x40000000;
-export const LOCK_SH = 1;
+const CLONE_NEWNET = 0x40000000;
 export const LOCK_EX = 2;
-export const LOCK_NB = 4;
+const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
 export function netlinkSocket(protocol: number): number {

@@ -7,21 +7,14 @@ import { onExit } from "./exit-hooks.ts";
 import { dlopen, FFIType, ptr, CString, type Pointer } from "bun:ffi";
 
 /** The outcome of one nft command buffer; `ok` is false when nft rejected it (nothing was applied). */
-export interface NftResult {
+interface NftResult {
   readonly ok: boolean;
   readonly output: string;
   readonly error: string;
 }
 
-/** A JSON listing: the `nftables` array without its metainfo entry; empty when `ok` is false. */
-export interface NftJsonResult {
-  readonly ok: boolean;
-  readonly items: readonly unknown[];
-  readonly error: string;
-}
-
 /** Neither libnftables.so.1 nor an `nft` binary is available. */
-export class NftUnavailableError extends Error {
+class NftUnavailableError extends Error {
   constructor() {
     super(
       "nftables is unavailable: neither libnftables.so.1 (Debian package libnftables1) " +
@@ -144,7 +137,7 @@ export function releaseNfSocket(fd: number, close: (fd: number) => void): void {
 }
 
 /** Hands every parked nfnetlink socket to a reaper child; runs as an exit hook (shared/sys/exit-hooks.ts). */
-export function handOffParkedSockets(): void {
+function handOffParkedSockets(): void {
   if (parked.length) handOffFds(parked.splice(0));
 }
 
@@ -188,23 +181,4 @@ function run(text: string, json: boolean): NftResult {
  */
 export function runNft(text: string): NftResult {
   return run(text, false);
-}
-
-/**
- * `list <what>` in JSON (e.g. `chain inet cni_plugins_masquerade masq_checks`, `table ip cni_hostport`).
- * A missing object gives ok=false with nft's error text, not an exception.
- */
-export function listNftJson(what: string): NftJsonResult {
-  const res = run(`list ${what}`, true);
-  if (!res.ok) return { ok: false, items: [], error: res.error };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.output);
-  } catch {
-    return { ok: false, items: [], error: `list ${what}: unparseable JSON output` };
-  }
-  const all = (parsed as { nftables?: unknown }).nftables;
-  if (!Array.isArray(all)) return { ok: false, items: [], error: `list ${what}: no "nftables" array` };
-  const items = all.filter((x) => !(typeof x === "object" && x !== null && "metainfo" in x));
-  return { ok: true, items, error: "" };
 }

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 /** A sysctl read or write failed; code is the errno name from node:fs ("ENOENT", "EACCES", ...). */
-export class SysctlError extends Error {
+class SysctlError extends Error {
   constructor(
     readonly op: "read" | "write",
     readonly path: string,
@@ -19,7 +19,7 @@ export class SysctlError extends Error {
  * every "." turned into "/"; use the slash form when a component (an interface name such as
  * "eth0.100") contains dots, like sysctl(8).
  */
-export function sysctlFile(key: string): string {
+function sysctlFile(key: string): string {
   if (!/^[A-Za-z0-9_./-]{1,255}$/.test(key)) throw new RangeError(`invalid sysctl key "${key}"`);
   const rel = key.includes("/") ? key : key.replaceAll(".", "/");
   const parts = rel.split("/");

@@ -59,7 +59,7 @@ function allocateAll(store: StoreHandle, cfg: HostLocalConfig, who: Holder): IPC
   return taken;
 }
 
-export function readDns(deps: HostLocalDeps, cfg: HostLocalConfig): DNS {
+function readDns(deps: HostLocalDeps, cfg: HostLocalConfig): DNS {
   if (!cfg.resolvConf) return {};
   try {
     return parseResolvConf(deps.readTextFile(cfg.resolvConf));

@@ -57,7 +57,7 @@ function readRangeSets(list: JsonValue[] | undefined): RawRange[][] {
 }
 
 /** "ip" or "ip/prefix" (the prefix is ignored), as the reference's ip.IP text form. */
-export function parseRequestedIP(text: string): IP | undefined {
+function parseRequestedIP(text: string): IP | undefined {
   const slash = text.indexOf("/");
   if (slash < 0) return parseIP(text);
   return parseCIDR(text)?.ip;
@@ -130,7 +130,7 @@ function canonicalizeAll(raw: RawRange[][], cniVersion: string): RangeSet[] {
   return sets;
 }
 
-export interface ConfigInput {
+interface ConfigInput {
   /** the whole decoded stdin object */
   raw: Record<string, unknown>;
   cniArgs: readonly ArgPair[];

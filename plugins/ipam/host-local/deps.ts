@@ -1,7 +1,7 @@
 // What the host-local verbs need from the outside world, injected so unit tests run them under Node
 // with a temp dir and no flock (index.ts wires the real ones).
 import type { Attachment } from "../../../shared/cni/types.ts";
-import { ioFailure, type CniError } from "../../../shared/cni/errors.ts";
+import { ioFailure } from "../../../shared/cni/errors.ts";
 import type { Store } from "./allocator.ts";
 import { StoreError } from "./store.ts";
 
@@ -43,5 +43,3 @@ export function withStore<T>(deps: HostLocalDeps, dataDir: string, name: string,
     store.close();
   }
 }
-
-export type { CniError };

@@ -17,7 +17,7 @@ const libcFlock: Flocker = (fd, op) => {
 
 const deps = diskDeps(libcFlock);
 
-export const plugin: Plugin = {
+const plugin: Plugin = {
   type: "host-local",
   supportedVersions: SUPPORTED_VERSIONS,
   add: (ctx) => cmdAdd(ctx, deps),

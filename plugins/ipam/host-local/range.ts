@@ -37,7 +37,7 @@ function containsPartial(subnet: Cidr, start: IP | undefined, end: IP | undefine
   return true;
 }
 
-export function rangeContains(r: Range, ip: IP): boolean {
+function rangeContains(r: Range, ip: IP): boolean {
   return containsPartial(r.subnet, r.rangeStart, r.rangeEnd, ip);
 }
 
@@ -58,7 +58,7 @@ export function rangeSetContains(s: RangeSet, ip: IP): boolean {
   return rangeFor(s, ip) !== undefined;
 }
 
-export function rangesOverlap(a: Range, b: Range): boolean {
+function rangesOverlap(a: Range, b: Range): boolean {
   if (a.rangeStart.family !== b.rangeStart.family) return false;
   return (
     rangeContains(a, b.rangeStart) || rangeContains(a, b.rangeEnd) ||
@@ -89,7 +89,7 @@ function checkSubnet(subnet: Cidr | undefined): Cidr {
 }
 
 /** Fills defaults and validates one range, in the reference's order and with its messages. */
-export function canonicalizeRange(raw: RawRange): Range {
+function canonicalizeRange(raw: RawRange): Range {
   const subnet = checkSubnet(raw.subnet);
   const first = nextIP(subnet.ip)!; // a /30 or wider always has a next address
   const gateway = raw.gateway ?? first;

@@ -8,9 +8,9 @@ import * as path from "node:path";
 import { formatIP, parseIP, type IP } from "../../../shared/ip/index.ts";
 import type { Attachment } from "../../../shared/cni/types.ts";
 
-export const LAST_IP_PREFIX = "last_reserved_ip.";
-export const LOCK_FILE = "lock";
-export const LINE_BREAK = "\r\n";
+const LAST_IP_PREFIX = "last_reserved_ip.";
+const LOCK_FILE = "lock";
+const LINE_BREAK = "\r\n";
 
 /** Takes (LOCK_EX, blocking) or drops the lock on an open fd. */
 export type Flocker = (fd: number, op: "lock" | "unlock") => void;
@@ -44,7 +44,7 @@ const ERRNO_TEXT: Record<string, string> = {
   ENAMETOOLONG: "file name too long",
 };
 
-export function errnoCodeOf(e: unknown): string {
+function errnoCodeOf(e: unknown): string {
   return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string"
     ? (e as { code: string }).code
     : "EIO";
@@ -58,31 +58,31 @@ export function storeError(op: string, target: string, e: unknown): StoreError {
 /** The network name becomes a directory: the CNI name rules, so no separator and no dot names. */
 const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export function validNetworkName(name: string): boolean {
+function validNetworkName(name: string): boolean {
   return NETWORK_NAME_RE.test(name) && name.length <= 255;
 }
 
 /** True for the files that are not allocations: `lock`, `last_reserved_ip.*`. */
-export function isBookkeepingFile(name: string): boolean {
+function isBookkeepingFile(name: string): boolean {
   return name === LOCK_FILE || name.startsWith(LAST_IP_PREFIX);
 }
 
 /** What an allocation file says: new format (cid + ifname) or legacy (cid only). */
-export interface Holder {
+interface Holder {
   containerId: string;
   /** undefined for a legacy file */
   ifname?: string;
 }
 
 /** Parses allocation file content (Go trims whitespace around it before matching). */
-export function parseHolder(content: string): Holder {
+function parseHolder(content: string): Holder {
   const text = content.trim();
   const i = text.indexOf(LINE_BREAK);
   if (i < 0) return { containerId: text };
   return { containerId: text.slice(0, i).trim(), ifname: text.slice(i + LINE_BREAK.length) };
 }
 
-export function holderKey(id: string, ifname: string): string {
+function holderKey(id: string, ifname: string): string {
   return id.trim() + LINE_BREAK + ifname;
 }
 

@@ -13,7 +13,7 @@ import type { DNS, Route } from "../../../shared/cni/types.ts";
 import { contains, formatCIDR, formatIP, makeCidr, parseCIDR, parseIP, type Cidr, type IP } from "../../../shared/ip/index.ts";
 import { versionAtLeast } from "../../../shared/cni/version.ts";
 
-export interface StaticAddress {
+interface StaticAddress {
   /** host bits kept, as written ("10.1.2.3/24") */
   readonly address: Cidr;
   readonly gateway?: IP;
@@ -25,7 +25,7 @@ export interface StaticConfig {
   readonly dns: DNS;
 }
 
-export interface StaticInput {
+interface StaticInput {
   /** the whole decoded stdin object */
   raw: Record<string, unknown>;
   cniVersion: string;

@@ -8,12 +8,12 @@ import { formatCIDR, formatIP, ipEqual, parseCIDR, parseIP } from "../../../shar
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { parseStaticConfig, type StaticConfig } from "./config.ts";
 
-export function staticConfigOf(ctx: CmdContext): StaticConfig {
+function staticConfigOf(ctx: CmdContext): StaticConfig {
   return parseStaticConfig({ raw: ctx.conf.raw, cniVersion: ctx.conf.cniVersion, cniArgs: ctx.cniArgs, ignoreUnknownArgs: ctx.ignoreUnknownArgs });
 }
 
 /** The addresses (host bits kept) with their gateways, the routes and the dns; no interface index. */
-export function add(ctx: CmdContext): Result {
+function add(ctx: CmdContext): Result {
   const cfg = staticConfigOf(ctx);
   const result: Result = { cniVersion: CURRENT_VERSION };
   if (cfg.addresses.length > 0) {
@@ -25,13 +25,13 @@ export function add(ctx: CmdContext): Result {
 }
 
 /** Nothing was reserved anywhere: DEL reads nothing and always succeeds (as the reference). */
-export function del(): void {}
+function del(): void {}
 
 /**
  * The reference's (weak) CHECK: for each configured address that prevResult also lists, a configured
  * gateway must match; an address missing from prevResult is not an error.
  */
-export function check(ctx: CmdContext): void {
+function check(ctx: CmdContext): void {
   const cfg = staticConfigOf(ctx);
   const prev = ctx.conf.prevResult?.ips ?? [];
   for (const want of cfg.addresses) {

@@ -19,7 +19,7 @@ import type { BridgeNet } from "./net.ts";
 
 export type BridgeDeps = PodDeps<BridgeNet>;
 
-export const BRIDGE_ARGS = { MAC: (v: string) => v };
+const BRIDGE_ARGS = { MAC: (v: string) => v };
 
 export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
   loadArgs(ctx.cniArgs, BRIDGE_ARGS, ctx.ignoreUnknownArgs); // unknown CNI_ARGS keys fail as in the reference

@@ -31,7 +31,7 @@ export interface BridgeConfig {
   mac: string;
 }
 
-export const DEFAULT_BRIDGE = "cni0";
+const DEFAULT_BRIDGE = "cni0";
 
 export function parseBridgeConfig(conf: NetConf, cniArgs: ReadonlyArray<readonly [string, string]>): Readonly<BridgeConfig> {
   const r = ConfigReader.of(conf.raw);

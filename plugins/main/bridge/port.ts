@@ -1,12 +1,11 @@
 // The pod's host veth as a bridge port: master, hairpin, isolation, VLANs; then wait until it forwards.
 import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import type { NetlinkHandle } from "../../../shared/netlink/client.ts";
-import type { Link } from "../../../shared/netlink/codec/link.ts";
+import { IF_OPER_UP, type Link } from "../../../shared/netlink/codec/link.ts";
 import { EINVAL, isNotFound, NetlinkError } from "../../../shared/netlink/errors.ts";
 import { bridgeVlanAdd, bridgeVlanDel, getLinkByName, setBridgePortFlags, setLinkMaster } from "../../../shared/netlink/links.ts";
 import type { BridgeConfig } from "./config.ts";
 
-const IF_OPER_UP = 6;
 const OPER_NAMES = ["unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"];
 /** The reference's back-off while the port comes up: 0, 50, 500, 1000, 1000 ms. */
 const PORT_WAIT_MS = [0, 50, 500, 1000, 1000];

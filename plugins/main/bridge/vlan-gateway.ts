@@ -10,7 +10,7 @@ import { randomVethName } from "../pod/veth.ts";
 import type { BridgeConfig } from "./config.ts";
 import { attachToBridge } from "./port.ts";
 
-export function vlanGatewayName(cfg: BridgeConfig): string {
+function vlanGatewayName(cfg: BridgeConfig): string {
   return `${cfg.bridge}.${cfg.vlan}`;
 }
 

@@ -19,7 +19,7 @@ function ipamTypeOf(ctx: CmdContext): string {
   return ctx.conf.ipam?.type || (() => { throw invalidConfig("dummy interface requires an IPAM configuration"); })();
 }
 
-export async function add(ctx: CmdContext): Promise<Result> {
+async function add(ctx: CmdContext): Promise<Result> {
   ipamTypeOf(ctx);
   return addPodIface(ctx, {
     what: "dummy",
@@ -31,7 +31,7 @@ export async function add(ctx: CmdContext): Promise<Result> {
   });
 }
 
-export async function check(ctx: CmdContext): Promise<void> {
+async function check(ctx: CmdContext): Promise<void> {
   const ipam = ipamTypeOf(ctx);
   await withPodHandles(ctx.netns, async (h) => {
     await delegateCheck(ipam, ctx);

@@ -37,13 +37,13 @@ export interface MacvlanConfig {
   dns: DNS;
 }
 
-export interface MacvlanInput {
+interface MacvlanInput {
   conf: NetConf;
   cniArgs: readonly ArgPair[];
   ignoreUnknownArgs: boolean;
 }
 
-export function parseMode(r: ConfigReader): { modeName: string; mode: number } {
+function parseMode(r: ConfigReader): { modeName: string; mode: number } {
   const modeName = r.str("mode") || "bridge";
   const mode = MACVLAN_MODES[modeName];
   if (mode === undefined) r.fail("mode", `unknown macvlan mode: ${JSON.stringify(modeName)}`);

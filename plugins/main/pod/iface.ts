@@ -5,13 +5,11 @@ import { internalError } from "../../../shared/cni/errors.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { AF_INET6, familyOf } from "../../../shared/ip/index.ts";
 import { addAddress, listAddresses } from "../../../shared/netlink/addresses.ts";
+import { IFA_F_DADFAILED, IFA_F_TENTATIVE } from "../../../shared/netlink/codec/addr.ts";
 import { addRoute } from "../../../shared/netlink/routes.ts";
 import { setLinkUp } from "../../../shared/netlink/links.ts";
 import { readSysctl, writeSysctl } from "../../../shared/sys/sysctl.ts";
 import type { PodHandles } from "./handles.ts";
-
-const IFA_F_TENTATIVE = 0x40;
-const IFA_F_DADFAILED = 0x08;
 
 /** Turns IPv6 on for lo and the interface when an IPv6 address is about to be added (as the reference). */
 function enableIPv6(ifname: string): void {
@@ -26,7 +24,7 @@ function enableIPv6(ifname: string): void {
 }
 
 /** The IPs of result that belong to ifname (by interface index), validated like the reference. */
-export function ipsForInterface(result: Result, ifname: string): string[] {
+function ipsForInterface(result: Result, ifname: string): string[] {
   const out: string[] = [];
   for (const ipc of result.ips ?? []) {
     if (ipc.interface === undefined) continue;
@@ -49,7 +47,7 @@ function firstGateways(result: Result): { v4?: string; v6?: string } {
   return gws;
 }
 
-export interface ConfigureIfaceOptions {
+interface ConfigureIfaceOptions {
   /** with an IPv6 gateway in the result, wait up to this long after link up for DAD to finish
    * before adding routes, as the reference's ConfigureIface does (5 s there); 0/absent = no wait */
   settleV6Ms?: number;

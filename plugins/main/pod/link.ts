@@ -27,9 +27,9 @@ import type { PodHandles } from "./handles.ts";
 import { randomVethName } from "./veth.ts";
 
 /** Temporary names tried before giving up (each is "veth" + 8 random hex chars, as the reference). */
-export const TEMP_NAME_ATTEMPTS = 10;
+const TEMP_NAME_ATTEMPTS = 10;
 
-export interface PodLinkArrival {
+interface PodLinkArrival {
   /** the final name in the pod netns (CNI_IFNAME) */
   ifname: string;
   /** what the link is, for messages ("macvlan") */
@@ -77,7 +77,7 @@ function arriveUnderTempName(a: PodLinkArrival): string {
 }
 
 /** The default inverse: delete the link by ifindex in the pod netns; gone already is fine. */
-export function deleteIfPresent(h: PodHandles, link: Pick<Link, "ifindex" | "name">): void {
+function deleteIfPresent(h: PodHandles, link: Pick<Link, "ifindex" | "name">): void {
   try {
     deleteLink(h.ctr, link);
   } catch (e) {

@@ -18,7 +18,7 @@ export function masterConn(h: PodHandles, inContainer: boolean): NetlinkConn {
 }
 
 /** The name of the first main-table default route's output interface (IPv4 routes come first). */
-export function defaultRouteInterface(c: NetlinkConn): string {
+function defaultRouteInterface(c: NetlinkConn): string {
   for (const r of listRoutes(c, {})) {
     if (r.dstLen !== 0 || !r.oif) continue;
     const link = getLinkByIndex(c, r.oif);

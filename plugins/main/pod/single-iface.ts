@@ -16,14 +16,14 @@ import { landPodLink } from "./link.ts";
 import { deleteContainerLink } from "./system-net.ts";
 
 /** How long ADD waits for IPv6 DAD when IPAM gave an IPv6 gateway (the reference's 5 s). */
-export const SETTLE_V6_MS = 5_000;
+const SETTLE_V6_MS = 5_000;
 
 const fail = (msg: string): never => {
   throw internalError(msg);
 };
 
 /** interfaces = [the pod link], and the IPAM result (if any) with every IP on that interface (index 0). */
-export function podIfaceResult(ctx: CmdContext, link: Link, ipam?: Result): Result {
+function podIfaceResult(ctx: CmdContext, link: Link, ipam?: Result): Result {
   const result: Result = { cniVersion: CURRENT_VERSION, interfaces: [{ name: link.name, mac: link.mac, sandbox: ctx.netns }] };
   if (!ipam) return result;
   result.ips = (ipam.ips ?? []).map((ip) => ({ ...ip, interface: 0 }));
@@ -40,13 +40,13 @@ function bestEffort(key: string, value: string): void {
   }
 }
 
-export interface ConfigurePodIfaceOptions {
+interface ConfigurePodIfaceOptions {
   /** arp_notify=1 and ndisc_notify=1 (macvlan, ipvlan: announce the new address on the shared L2) */
   notify: boolean;
 }
 
 /** Addresses, link up, routes (the reference's ConfigureIface), after the per-interface sysctls. */
-export function configurePodIface(h: PodHandles, link: Link, result: Result, o: ConfigurePodIfaceOptions): void {
+function configurePodIface(h: PodHandles, link: Link, result: Result, o: ConfigurePodIfaceOptions): void {
   h.inContainer(() => {
     if (o.notify) {
       bestEffort(`net/ipv4/conf/${link.name}/arp_notify`, "1");
@@ -58,7 +58,7 @@ export function configurePodIface(h: PodHandles, link: Link, result: Result, o: 
 }
 
 /** The L2-only path (no IPAM): the link just comes up. */
-export function bringUp(h: PodHandles, link: Link): Link {
+function bringUp(h: PodHandles, link: Link): Link {
   setLinkUp(h.ctr, link);
   return { ...link, up: true };
 }
@@ -85,7 +85,7 @@ export async function statusThroughIpam(ctx: StatusContext): Promise<void> {
 }
 
 /** What differs between the one-interface plugins' ADDs; the steps and their rollback are shared. */
-export interface PodIfaceAdd {
+interface PodIfaceAdd {
   /** "macvlan", for messages */
   what: string;
   /**

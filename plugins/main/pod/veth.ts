@@ -34,7 +34,7 @@ export function randomVethName(): string {
 }
 
 /** Fails like the reference when the container already has an interface of that name. */
-export function assertIfnameFree(h: PodHandles, ifname: string): void {
+function assertIfnameFree(h: PodHandles, ifname: string): void {
   if (getLinkByName(h.ctr, ifname)) {
     throw internalError(`container veth name provided (${ifname}) already exists`);
   }

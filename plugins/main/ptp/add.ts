@@ -15,7 +15,7 @@ import type { PtpNet } from "./net.ts";
 
 export type PtpDeps = PodDeps<PtpNet>;
 
-export const CONTAINER_IFACE_INDEX = 1;
+const CONTAINER_IFACE_INDEX = 1;
 
 export async function add(ctx: CmdContext, deps: PtpDeps): Promise<Result> {
   const cfg = parsePtpConfig(ctx.conf);

@@ -23,11 +23,11 @@ export interface BandwidthConfig {
   readonly latencyMs: number;
 }
 
-export const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurst"] as const;
+const BANDWIDTH_KEYS = ["ingressRate", "ingressBurst", "egressRate", "egressBurst"] as const;
 type BandwidthKey = (typeof BANDWIDTH_KEYS)[number];
 
 /** Largest latencyMs accepted: a 10 s queue is already far beyond any sane shaping setup. */
-export const MAX_LATENCY_MS = 10_000;
+const MAX_LATENCY_MS = 10_000;
 const MAX_BURST_BYTES = 0xffff_ffff;
 const IFB_NAME_LENGTH = 15;
 const IFB_PREFIX = "bwp";

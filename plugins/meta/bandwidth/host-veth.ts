@@ -6,7 +6,7 @@ import type { Interface } from "../../../shared/cni/types.ts";
 import { getLinkByIndex, getLinkByName, type Link } from "../../../shared/netlink/links.ts";
 import type { NetlinkConn } from "../../../shared/netlink/request.ts";
 
-export interface VethEnds {
+interface VethEnds {
   /** the container's interface (CNI_IFNAME in CNI_NETNS) */
   container: Link;
   /** its peer in the host netns */

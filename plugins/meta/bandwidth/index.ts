@@ -10,9 +10,9 @@ import { cmdDel } from "./del.ts";
 import { systemDeps } from "./system-deps.ts";
 
 /** The reference supports version.VersionsStartingFrom("0.3.0"). */
-export const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.filter((v) => !v.startsWith("0.1.") && !v.startsWith("0.2.")));
+const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.filter((v) => !v.startsWith("0.1.") && !v.startsWith("0.2.")));
 
-export const plugin: Plugin = {
+const plugin: Plugin = {
   type: "bandwidth",
   supportedVersions: BANDWIDTH_VERSIONS,
   add: (ctx) => cmdAdd(ctx, systemDeps(ctx)),

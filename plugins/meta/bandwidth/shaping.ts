@@ -17,7 +17,7 @@ import type { BandwidthNet } from "./deps.ts";
 import { TbfRangeError, tbfParams } from "./tbf.ts";
 
 /** What a verb applies or expects: tbf parameters per shaped direction and the ifb's name. */
-export interface ShapingPlan {
+interface ShapingPlan {
   ingress?: TbfParams;
   egress?: TbfParams;
   ifbName: string;

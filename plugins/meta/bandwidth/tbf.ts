@@ -25,7 +25,7 @@ export class TbfRangeError extends RangeError {
 }
 
 /** Go's uint32(float64) as arm64 does it: truncation toward zero, saturated to [0, 2^32-1]. */
-export function satU32(v: number): number {
+function satU32(v: number): number {
   const t = Math.trunc(v);
   if (!(t >= 0)) return 0;
   return t > U32_MAX ? U32_MAX : t;
@@ -37,7 +37,7 @@ export function latencyInUsec(latencyMs: number): number {
 }
 
 /** time2Tick: microseconds (already a u32) to psched ticks, saturated. */
-export function time2Tick(timeUs: number, tickInUsec: number): number {
+function time2Tick(timeUs: number, tickInUsec: number): number {
   return satU32(timeUs * tickInUsec);
 }
 

@@ -13,7 +13,7 @@ function isIP(text: string): 0 | 4 | 6 {
   return parseIP(text) ? familyOf(text)! : 0;
 }
 
-export const DEFAULT_MARK_MASQ_BIT = 13;
+const DEFAULT_MARK_MASQ_BIT = 13;
 const PROTOCOLS: readonly PortProtocol[] = ["tcp", "udp", "sctp"];
 
 export interface PortmapConfig {

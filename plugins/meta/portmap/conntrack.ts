@@ -3,13 +3,13 @@
 // DNAT until it expires. One ctnetlink dump per family, filtered here, then one batch of deletes.
 // Runs in the calling thread's network namespace (the node's).
 import { closeFd, errnoName, netlinkSocket, recvInto, sendToKernel } from "../../../shared/sys/libc.ts";
+import { ENOENT } from "../../../shared/netlink/errors.ts";
 import { NetlinkSession, type NetlinkTransport } from "../../../shared/netlink/session.ts";
 import {
   ctMsgType, decodeConntrack, IPCTNL_MSG_CT_DELETE, IPCTNL_MSG_CT_GET, IPCTNL_MSG_CT_NEW, NETLINK_NETFILTER,
   writeDeleteBody, writeNfgenmsg, type ConntrackEntry,
 } from "../../../shared/netlink/nf/codec/conntrack.ts";
 
-const ENOENT = 2;
 /** Deletes per sendmsg: keeps a datagram and its acks well inside the socket buffers. */
 const BATCH = 128;
 

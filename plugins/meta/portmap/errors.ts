@@ -4,7 +4,7 @@ import { hostPortInUse, invalidConfig } from "../../../shared/cni/errors.ts";
 import { FirewallInputError } from "../../../shared/firewall/nft-text.ts";
 import { PortConflictError } from "../../../shared/firewall/types.ts";
 
-export function toPortmapError(e: unknown): unknown {
+function toPortmapError(e: unknown): unknown {
   if (e instanceof FirewallInputError) return invalidConfig(e.message);
   if (e instanceof PortConflictError) {
     const details = e.conflicts

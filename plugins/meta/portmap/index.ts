@@ -13,7 +13,7 @@ import type { PortmapDeps } from "./deps.ts";
 import { cmdGc } from "./gc.ts";
 
 /** The entry: deps built from the skel's IO for each verb. The reference supports version.All. */
-export function makePlugin(deps: (io: PluginLog) => Promise<PortmapDeps>): Plugin {
+function makePlugin(deps: (io: PluginLog) => Promise<PortmapDeps>): Plugin {
   return {
     type: "portmap",
     supportedVersions: SUPPORTED_VERSIONS,

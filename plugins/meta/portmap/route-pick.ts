@@ -1,10 +1,8 @@
 // Which host interface routes a container address: the reference asks the kernel (RouteGet) and
 // enables route_localnet there. Here: longest-prefix match over the main table's unicast routes,
 // lowest metric breaking ties. Pure.
-import type { Route } from "../../../shared/netlink/codec/route.ts";
+import { RTN_UNICAST, type Route } from "../../../shared/netlink/codec/route.ts";
 import { contains, familyBits, makeCidr, parseIP, type IP } from "../../../shared/ip/index.ts";
-
-const RTN_UNICAST = 1;
 
 /** True when the route's destination (absent: default route) covers ip. */
 function routeCovers(r: Route, ip: IP): boolean {

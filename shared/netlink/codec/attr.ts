@@ -4,8 +4,7 @@ import { NetlinkDecodeError } from "./errors.ts";
 
 export const NLA_HDRLEN = 4;
 export const NLA_F_NESTED = 0x8000;
-export const NLA_F_NET_BYTEORDER = 0x4000;
-export const NLA_TYPE_MASK = 0x3fff;
+const NLA_TYPE_MASK = 0x3fff;
 
 /** Native byte order (netlink is host-endian); little on x86_64 and aarch64. */
 export const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -13,7 +12,7 @@ export const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export const align4 = (n: number): number => (n + 3) & ~3;
 
 /** Called with the attribute type (flags masked off) and its payload offset and length. */
-export type AttrVisitor = (type: number, off: number, len: number) => void;
+type AttrVisitor = (type: number, off: number, len: number) => void;
 
 /**
  * Visits each attribute in [off, end). A trailing remainder shorter than an attribute header is

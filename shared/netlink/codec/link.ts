@@ -24,39 +24,32 @@ export const RTM_DELLINK = 17;
 export const RTM_GETLINK = 18;
 export const RTM_SETLINK = 19;
 
-export const IFINFOMSG_LEN = 16;
+const IFINFOMSG_LEN = 16;
 
 export const IFF_UP = 0x1;
-export const IFF_BROADCAST = 0x2;
-export const IFF_LOOPBACK = 0x8;
-export const IFF_RUNNING = 0x40;
-export const IFF_NOARP = 0x80;
 export const IFF_PROMISC = 0x100;
-export const IFF_MULTICAST = 0x1000;
-export const IFF_LOWER_UP = 0x10000;
 
 export const IFLA_ADDRESS = 1;
-export const IFLA_BROADCAST = 2;
+const IFLA_BROADCAST = 2;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
 export const IFLA_LINK = 5;
 export const IFLA_MASTER = 10;
 export const IFLA_PROTINFO = 12;
 export const IFLA_TXQLEN = 13;
-export const IFLA_OPERSTATE = 16;
-export const IFLA_LINKMODE = 17;
+const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
-export const IFLA_NET_NS_PID = 19;
+const IFLA_NET_NS_PID = 19;
 export const IFLA_AF_SPEC = 26;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
-export const IFLA_PROMISCUITY = 30;
-export const IFLA_LINK_NETNSID = 37;
+const IFLA_PROMISCUITY = 30;
+const IFLA_LINK_NETNSID = 37;
 
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
-export const IFLA_INFO_SLAVE_KIND = 4;
-export const IFLA_INFO_SLAVE_DATA = 5;
+const IFLA_INFO_SLAVE_KIND = 4;
+const IFLA_INFO_SLAVE_DATA = 5;
 
 export const VETH_INFO_PEER = 1;
 
@@ -70,7 +63,6 @@ export const MACVLAN_MODE_PRIVATE = 1;
 export const MACVLAN_MODE_VEPA = 2;
 export const MACVLAN_MODE_BRIDGE = 4;
 export const MACVLAN_MODE_PASSTHRU = 8;
-export const MACVLAN_MODE_SOURCE = 16;
 
 // IFLA_INFO_DATA of kind "ipvlan"
 export const IFLA_IPVLAN_MODE = 1;
@@ -91,58 +83,46 @@ export const IFLA_VLAN_PROTOCOL = 5;
 export const ETH_P_8021Q = 0x8100;
 export const ETH_P_8021AD = 0x88a8;
 
-export const RTEXT_FILTER_VF = 1;
 export const RTEXT_FILTER_BRVLAN = 2;
-export const RTEXT_FILTER_BRVLAN_COMPRESSED = 4;
 export const RTEXT_FILTER_SKIP_STATS = 8;
 
-export const IF_OPER_UNKNOWN = 0;
-export const IF_OPER_NOTPRESENT = 1;
-export const IF_OPER_DOWN = 2;
-export const IF_OPER_LOWERLAYERDOWN = 3;
-export const IF_OPER_TESTING = 4;
-export const IF_OPER_DORMANT = 5;
 export const IF_OPER_UP = 6;
 
-export const IFLA_BR_FORWARD_DELAY = 1;
-export const IFLA_BR_HELLO_TIME = 2;
-export const IFLA_BR_MAX_AGE = 3;
-export const IFLA_BR_AGEING_TIME = 4;
-export const IFLA_BR_STP_STATE = 5;
-export const IFLA_BR_PRIORITY = 6;
+const IFLA_BR_FORWARD_DELAY = 1;
+const IFLA_BR_HELLO_TIME = 2;
+const IFLA_BR_MAX_AGE = 3;
+const IFLA_BR_AGEING_TIME = 4;
+const IFLA_BR_STP_STATE = 5;
+const IFLA_BR_PRIORITY = 6;
 export const IFLA_BR_VLAN_FILTERING = 7;
 export const IFLA_BR_VLAN_PROTOCOL = 8;
-export const IFLA_BR_MCAST_SNOOPING = 23;
+const IFLA_BR_MCAST_SNOOPING = 23;
 export const IFLA_BR_VLAN_DEFAULT_PVID = 39;
 
-export const IFLA_BRPORT_STATE = 1;
-export const IFLA_BRPORT_PRIORITY = 2;
-export const IFLA_BRPORT_COST = 3;
+const IFLA_BRPORT_STATE = 1;
+const IFLA_BRPORT_PRIORITY = 2;
+const IFLA_BRPORT_COST = 3;
 export const IFLA_BRPORT_MODE = 4;
-export const IFLA_BRPORT_GUARD = 5;
-export const IFLA_BRPORT_PROTECT = 6;
-export const IFLA_BRPORT_FAST_LEAVE = 7;
-export const IFLA_BRPORT_LEARNING = 8;
-export const IFLA_BRPORT_UNICAST_FLOOD = 9;
-export const IFLA_BRPORT_PROXYARP = 10;
-export const IFLA_BRPORT_MCAST_FLOOD = 27;
-export const IFLA_BRPORT_BCAST_FLOOD = 30;
-export const IFLA_BRPORT_NEIGH_SUPPRESS = 32;
+const IFLA_BRPORT_GUARD = 5;
+const IFLA_BRPORT_PROTECT = 6;
+const IFLA_BRPORT_FAST_LEAVE = 7;
+const IFLA_BRPORT_LEARNING = 8;
+const IFLA_BRPORT_UNICAST_FLOOD = 9;
+const IFLA_BRPORT_PROXYARP = 10;
+const IFLA_BRPORT_MCAST_FLOOD = 27;
+const IFLA_BRPORT_BCAST_FLOOD = 30;
+const IFLA_BRPORT_NEIGH_SUPPRESS = 32;
 export const IFLA_BRPORT_ISOLATED = 33;
 
 export const IFLA_BRIDGE_FLAGS = 0;
-export const IFLA_BRIDGE_MODE = 1;
 export const IFLA_BRIDGE_VLAN_INFO = 2;
 
-export const BRIDGE_FLAGS_MASTER = 1;
 export const BRIDGE_FLAGS_SELF = 2;
 
-export const BRIDGE_VLAN_INFO_MASTER = 0x1;
 export const BRIDGE_VLAN_INFO_PVID = 0x2;
 export const BRIDGE_VLAN_INFO_UNTAGGED = 0x4;
 export const BRIDGE_VLAN_INFO_RANGE_BEGIN = 0x8;
 export const BRIDGE_VLAN_INFO_RANGE_END = 0x10;
-export const BRIDGE_VLAN_INFO_BRENTRY = 0x20;
 
 /** IFLA_BR_* settings of a bridge (IFLA_INFO_DATA of kind "bridge"). */
 export interface BridgeAttrs {
@@ -213,7 +193,7 @@ export interface BridgeVlanInfo {
   vid: number;
 }
 
-export interface LinkInfoRequest {
+interface LinkInfoRequest {
   kind: string;
   /** IFLA_INFO_DATA for kind "bridge". */
   bridge?: BridgeAttrs;
@@ -312,7 +292,7 @@ const PORT_BOOLS: ReadonlyArray<readonly [keyof BridgePortAttrs, number]> = [
 ];
 
 /** Writes IFLA_BRPORT_* attributes (the caller opens and ends the enclosing nest). */
-export function writeBridgePortAttrs(w: NlWriter, p: BridgePortAttrs): void {
+function writeBridgePortAttrs(w: NlWriter, p: BridgePortAttrs): void {
   if (p.state !== undefined) w.attrU8(IFLA_BRPORT_STATE, p.state);
   if (p.priority !== undefined) w.attrU16(IFLA_BRPORT_PRIORITY, p.priority);
   if (p.cost !== undefined) w.attrU32(IFLA_BRPORT_COST, p.cost);
@@ -462,7 +442,7 @@ function decodeInfoData(dv: DataView, off: number, end: number, link: Link): voi
 const PORT_BOOL_BY_TYPE: (keyof BridgePortAttrs | undefined)[] = [];
 for (const [key, type] of PORT_BOOLS) PORT_BOOL_BY_TYPE[type] = key;
 
-export function decodeBridgePortAttrs(dv: DataView, off: number, end: number): BridgePortAttrs {
+function decodeBridgePortAttrs(dv: DataView, off: number, end: number): BridgePortAttrs {
   const p: BridgePortAttrs = {};
   forEachAttr(dv, off, end, (t, o, l) => {
     if (t === IFLA_BRPORT_STATE) p.state = attrU8(dv, o, l);

@@ -4,8 +4,6 @@ import { align4, attrStr, attrU32, forEachAttr, LE, needStruct } from "./attr.ts
 import { NetlinkDecodeError } from "./errors.ts";
 import { NLMSG_HDRLEN } from "./writer.ts";
 
-export { NLMSG_HDRLEN };
-
 export const NETLINK_ROUTE = 0;
 
 export const NLMSG_NOOP = 1;
@@ -16,31 +14,25 @@ export const NLMSG_OVERRUN = 4;
 export const NLM_F_REQUEST = 0x01;
 export const NLM_F_MULTI = 0x02;
 export const NLM_F_ACK = 0x04;
-export const NLM_F_ECHO = 0x08;
 export const NLM_F_DUMP_INTR = 0x10;
-export const NLM_F_DUMP_FILTERED = 0x20;
 // GET requests
-export const NLM_F_ROOT = 0x100;
-export const NLM_F_MATCH = 0x200;
+const NLM_F_ROOT = 0x100;
+const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
 // NEW requests
 export const NLM_F_REPLACE = 0x100;
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
-export const NLM_F_APPEND = 0x800;
 // NLMSG_ERROR flags
 export const NLM_F_CAPPED = 0x100;
 export const NLM_F_ACK_TLVS = 0x200;
 
 export const NLMSGERR_ATTR_MSG = 1;
 export const NLMSGERR_ATTR_OFFS = 2;
-export const NLMSGERR_ATTR_COOKIE = 3;
-export const NLMSGERR_ATTR_POLICY = 4;
 export const NLMSGERR_ATTR_MISS_TYPE = 5;
-export const NLMSGERR_ATTR_MISS_NEST = 6;
 
 /** Called per message with its header fields and payload range [off, end). */
-export type MessageVisitor = (type: number, flags: number, seq: number, off: number, end: number) => void;
+type MessageVisitor = (type: number, flags: number, seq: number, off: number, end: number) => void;
 
 /** Walks the messages of one datagram in [off, end). */
 export function forEachMessage(dv: DataView, off: number, end: number, visit: MessageVisitor): void {

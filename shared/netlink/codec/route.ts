@@ -7,17 +7,16 @@ export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 
-export const RTMSG_LEN = 12;
+const RTMSG_LEN = 12;
 
 export const RTA_DST = 1;
-export const RTA_SRC = 2;
-export const RTA_IIF = 3;
+const RTA_SRC = 2;
+const RTA_IIF = 3;
 export const RTA_OIF = 4;
 export const RTA_GATEWAY = 5;
 export const RTA_PRIORITY = 6;
 export const RTA_PREFSRC = 7;
 export const RTA_METRICS = 8;
-export const RTA_MULTIPATH = 9;
 export const RTA_TABLE = 15;
 export const RTA_PREF = 20;
 
@@ -25,36 +24,20 @@ export const RTAX_MTU = 2;
 export const RTAX_ADVMSS = 8;
 
 export const RT_SCOPE_UNIVERSE = 0;
-export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
 export const RT_SCOPE_NOWHERE = 255;
 
-export const RT_TABLE_UNSPEC = 0;
-export const RT_TABLE_DEFAULT = 253;
+const RT_TABLE_UNSPEC = 0;
 export const RT_TABLE_MAIN = 254;
-export const RT_TABLE_LOCAL = 255;
 
-export const RTN_UNSPEC = 0;
+const RTN_UNSPEC = 0;
 export const RTN_UNICAST = 1;
-export const RTN_LOCAL = 2;
-export const RTN_BROADCAST = 3;
-export const RTN_ANYCAST = 4;
-export const RTN_MULTICAST = 5;
-export const RTN_BLACKHOLE = 6;
-export const RTN_UNREACHABLE = 7;
-export const RTN_PROHIBIT = 8;
 
-export const RTPROT_UNSPEC = 0;
-export const RTPROT_KERNEL = 2;
+const RTPROT_UNSPEC = 0;
 export const RTPROT_BOOT = 3;
-export const RTPROT_STATIC = 4;
 
 export const RTM_F_CLONED = 0x200;
-
-export const ICMPV6_ROUTER_PREF_MEDIUM = 0;
-export const ICMPV6_ROUTER_PREF_HIGH = 1;
-export const ICMPV6_ROUTER_PREF_LOW = 3;
 
 export interface RouteRequest {
   family: number;

@@ -11,74 +11,48 @@ export const RTM_NEWQDISC = 36;
 export const RTM_DELQDISC = 37;
 export const RTM_GETQDISC = 38;
 export const RTM_NEWTFILTER = 44;
-export const RTM_DELTFILTER = 45;
 export const RTM_GETTFILTER = 46;
 
-export const TCMSG_LEN = 20;
+const TCMSG_LEN = 20;
 
-export const TC_H_UNSPEC = 0;
 export const TC_H_ROOT = 0xffff_ffff;
 export const TC_H_INGRESS = 0xffff_fff1;
 /** The ingress qdisc's handle, `ffff:`. */
 export const TC_H_INGRESS_HANDLE = 0xffff_0000;
 
-export const TCA_KIND = 1;
-export const TCA_OPTIONS = 2;
-export const TCA_STATS = 3;
-export const TCA_XSTATS = 4;
-export const TCA_RATE = 5;
-export const TCA_FCNT = 6;
-export const TCA_STATS2 = 7;
-export const TCA_STAB = 8;
-export const TCA_PAD = 9;
-export const TCA_DUMP_INVISIBLE = 10;
-export const TCA_CHAIN = 11;
+const TCA_KIND = 1;
+const TCA_OPTIONS = 2;
+const TCA_CHAIN = 11;
 
-export const TCA_TBF_PARMS = 1;
-export const TCA_TBF_RTAB = 2;
-export const TCA_TBF_PTAB = 3;
-export const TCA_TBF_RATE64 = 4;
-export const TCA_TBF_PRATE64 = 5;
-export const TCA_TBF_BURST = 6;
-export const TCA_TBF_PBURST = 7;
+const TCA_TBF_PARMS = 1;
+const TCA_TBF_RATE64 = 4;
 
-export const TCA_U32_CLASSID = 1;
-export const TCA_U32_HASH = 2;
-export const TCA_U32_LINK = 3;
-export const TCA_U32_DIVISOR = 4;
-export const TCA_U32_SEL = 5;
-export const TCA_U32_POLICE = 6;
-export const TCA_U32_ACT = 7;
-export const TCA_U32_INDEV = 8;
-export const TCA_U32_FLAGS = 11;
+const TCA_U32_CLASSID = 1;
+const TCA_U32_HASH = 2;
+const TCA_U32_DIVISOR = 4;
+const TCA_U32_SEL = 5;
+const TCA_U32_ACT = 7;
 
-export const TC_U32_TERMINAL = 1;
+const TC_U32_TERMINAL = 1;
 
-export const TCA_ACT_KIND = 1;
-export const TCA_ACT_OPTIONS = 2;
-export const TCA_ACT_INDEX = 3;
+const TCA_ACT_KIND = 1;
+const TCA_ACT_OPTIONS = 2;
+const TCA_ACT_INDEX = 3;
 
-export const TCA_MIRRED_TM = 1;
-export const TCA_MIRRED_PARMS = 2;
+const TCA_MIRRED_PARMS = 2;
 
 export const TCA_EGRESS_REDIR = 1;
-export const TCA_EGRESS_MIRROR = 2;
-export const TCA_INGRESS_REDIR = 3;
-export const TCA_INGRESS_MIRROR = 4;
 
 export const TC_ACT_OK = 0;
-export const TC_ACT_RECLASSIFY = 1;
-export const TC_ACT_SHOT = 2;
-export const TC_ACT_PIPE = 3;
 export const TC_ACT_STOLEN = 4;
 
 export const ETH_P_ALL = 0x0003;
 
-export const TC_RATESPEC_LEN = 12;
-export const TC_TBF_QOPT_LEN = 2 * TC_RATESPEC_LEN + 12;
-export const TC_U32_SEL_LEN = 16;
-export const TC_U32_KEY_LEN = 16;
-export const TC_MIRRED_LEN = 28;
+const TC_RATESPEC_LEN = 12;
+const TC_TBF_QOPT_LEN = 2 * TC_RATESPEC_LEN + 12;
+const TC_U32_SEL_LEN = 16;
+const TC_U32_KEY_LEN = 16;
+const TC_MIRRED_LEN = 28;
 
 /** A tc handle from major:minor (`1:0` is 0x00010000). */
 export const tcHandle = (major: number, minor: number): number => ((major & 0xffff) * 0x1_0000 + (minor & 0xffff)) >>> 0;
@@ -90,7 +64,7 @@ export const filterInfo = (prio: number, protocol: number): number =>
 // ---------------------------------------------------------------- types
 
 /** struct tcmsg. */
-export interface TcMsg {
+interface TcMsg {
   family?: number;
   ifindex: number;
   handle?: number;
@@ -123,17 +97,17 @@ export interface MirredAction {
 }
 
 /** An action this codec does not model: only its kind and index are decoded. */
-export interface OtherAction {
+interface OtherAction {
   kind: string;
   index?: number;
 }
 
-export type TcAction = MirredAction | OtherAction;
+type TcAction = MirredAction | OtherAction;
 
 export const isMirred = (a: TcAction): a is MirredAction => a.kind === "mirred" && "eaction" in a;
 
 /** One struct tc_u32_key: value/mask are in network order as 32-bit numbers. */
-export interface U32Key {
+interface U32Key {
   mask: number;
   val: number;
   off: number;
@@ -147,7 +121,7 @@ export interface U32Sel {
 }
 
 /** A u32 filter's options. */
-export interface U32Options {
+interface U32Options {
   sel?: U32Sel;
   classid?: number;
   actions?: TcAction[];
@@ -155,7 +129,6 @@ export interface U32Options {
   hash?: number;
   divisor?: number;
 }
-
 
 /** A decoded RTM_NEWQDISC. */
 export interface Qdisc {
@@ -194,7 +167,7 @@ function writeRatespec(w: NlWriter, rate: number): void {
   w.u8(0).u8(0).u16(0).u16(0).u16(0).u32(Math.min(rate, 0xffff_ffff));
 }
 
-export function writeTbfOptions(w: NlWriter, p: TbfParams): void {
+function writeTbfOptions(w: NlWriter, p: TbfParams): void {
   w.nest(TCA_OPTIONS);
   w.nest(TCA_TBF_PARMS);
   writeRatespec(w, p.rate);
@@ -249,7 +222,7 @@ function writeMirred(w: NlWriter, a: MirredAction): void {
 }
 
 /** An action list: one nest per action, numbered from 1 (the order tc shows). */
-export function writeActions(w: NlWriter, type: number, actions: readonly MirredAction[]): void {
+function writeActions(w: NlWriter, type: number, actions: readonly MirredAction[]): void {
   w.nest(type);
   actions.forEach((a, i) => {
     w.nest(i + 1);
@@ -358,7 +331,7 @@ function decodeAction(dv: DataView, off: number, end: number): TcAction {
 }
 
 /** Decodes an action list nest (children numbered by order) into actions sorted by that order. */
-export function decodeActions(dv: DataView, off: number, end: number): TcAction[] {
+function decodeActions(dv: DataView, off: number, end: number): TcAction[] {
   const byOrder: [number, TcAction][] = [];
   forEachAttr(dv, off, end, (t, o, l) => byOrder.push([t, decodeAction(dv, o, o + l)]));
   return byOrder.sort((a, b) => a[0] - b[0]).map(([, a]) => a);
@@ -376,7 +349,7 @@ function decodeU32Sel(dv: DataView, off: number, len: number): U32Sel {
   return { flags: dv.getUint8(off), keys };
 }
 
-export function decodeU32Options(dv: DataView, off: number, end: number): U32Options {
+function decodeU32Options(dv: DataView, off: number, end: number): U32Options {
   const u: U32Options = {};
   forEachAttr(dv, off, end, (t, o, l) => {
     switch (t) {

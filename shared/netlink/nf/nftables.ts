@@ -56,7 +56,7 @@ export function consistentDump<T>(conn: NetlinkConn, type: number, op: string, b
 }
 
 /** What a read keeps: `exprs` decodes rule expressions; `commentPrefix` drops entries whose comment does not start with it. */
-export interface NftReadOptions {
+interface NftReadOptions {
   readonly exprs?: boolean;
   readonly commentPrefix?: string;
 }

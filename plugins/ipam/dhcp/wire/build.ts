@@ -19,7 +19,7 @@ export interface ClientProfile {
 
 const MAX_CLIENT_ID = 254;
 
-export function clientIdOption(clientId: string): Uint8Array {
+function clientIdOption(clientId: string): Uint8Array {
   const id = new TextEncoder().encode(clientId).subarray(0, MAX_CLIENT_ID);
   const out = new Uint8Array(id.length + 1);
   out.set(id, 1); // type 0: not a hardware address

@@ -20,10 +20,10 @@ import {
   type Route4,
 } from "./options.ts";
 
-export const DEFAULT_LEASE_SECONDS = 3600;
+const DEFAULT_LEASE_SECONDS = 3600;
 const RT_SCOPE_LINK = 253;
 
-export interface LeaseInfo {
+interface LeaseInfo {
   address: IP;
   prefix: number;
   serverId?: IP;

@@ -19,11 +19,11 @@ export const BOOTREQUEST = 1;
 export const BOOTREPLY = 2;
 export const HTYPE_ETHER = 1;
 export const FLAG_BROADCAST = 0x8000;
-export const MAGIC_COOKIE = 0x63825363;
+const MAGIC_COOKIE = 0x63825363;
 /** fixed header (236) + cookie (4) */
-export const HEADER_LEN = 240;
+const HEADER_LEN = 240;
 /** RFC 2131: a client must accept messages of at least 576 bytes of IP datagram (548 of DHCP). */
-export const MIN_MESSAGE_LEN = 300;
+const MIN_MESSAGE_LEN = 300;
 
 export const MessageType = {
   DISCOVER: 1,
@@ -37,10 +37,10 @@ export const MessageType = {
 } as const;
 export type MessageTypeValue = (typeof MessageType)[keyof typeof MessageType];
 
-export const OPT_PAD = 0;
-export const OPT_OVERLOAD = 52;
-export const OPT_MESSAGE_TYPE = 53;
-export const OPT_END = 255;
+const OPT_PAD = 0;
+const OPT_OVERLOAD = 52;
+const OPT_MESSAGE_TYPE = 53;
+const OPT_END = 255;
 
 export interface DhcpMessage {
   op: number;

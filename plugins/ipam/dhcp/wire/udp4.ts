@@ -7,11 +7,11 @@
 // sees as is. The IPv4 header checksum is always computed in software and is verified.
 import { ipFromBytes, ipToBytes, type IP } from "../../../../shared/ip/index.ts";
 
-export const DHCP_SERVER_PORT = 67;
-export const DHCP_CLIENT_PORT = 68;
+const DHCP_SERVER_PORT = 67;
+const DHCP_CLIENT_PORT = 68;
 const IPPROTO_UDP = 17;
 
-export interface Udp4 {
+interface Udp4 {
   src: IP;
   dst: IP;
   srcPort: number;

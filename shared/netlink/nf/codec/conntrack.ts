@@ -7,21 +7,19 @@ import type { NlWriter } from "../../codec/writer.ts";
 import { NFGENMSG_LEN, writeNfgenmsg } from "./nfgen.ts";
 
 export { NETLINK_NETFILTER, writeNfgenmsg } from "./nfgen.ts";
-export const NFNL_SUBSYS_CTNETLINK = 1;
+const NFNL_SUBSYS_CTNETLINK = 1;
 export const IPCTNL_MSG_CT_NEW = 0;
 export const IPCTNL_MSG_CT_GET = 1;
 export const IPCTNL_MSG_CT_DELETE = 2;
 
-export const CTA_TUPLE_ORIG = 1;
-export const CTA_ID = 12;
-export const CTA_ZONE = 18;
-export const CTA_TUPLE_PROTO = 2;
-export const CTA_PROTO_NUM = 1;
-export const CTA_PROTO_DST_PORT = 3;
+const CTA_TUPLE_ORIG = 1;
+const CTA_ID = 12;
+const CTA_ZONE = 18;
+const CTA_TUPLE_PROTO = 2;
+const CTA_PROTO_NUM = 1;
+const CTA_PROTO_DST_PORT = 3;
 
-export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
 
 /** nlmsg_type of a ctnetlink message. */
 export const ctMsgType = (msg: number): number => (NFNL_SUBSYS_CTNETLINK << 8) | msg;

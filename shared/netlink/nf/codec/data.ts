@@ -4,14 +4,11 @@ import { attrBytes, attrStr, forEachAttr } from "../../codec/attr.ts";
 import { attrBeI32 } from "./nfgen.ts";
 
 export const NFTA_DATA_VALUE = 1;
-export const NFTA_DATA_VERDICT = 2;
-export const NFTA_VERDICT_CODE = 1;
-export const NFTA_VERDICT_CHAIN = 2;
+const NFTA_DATA_VERDICT = 2;
+const NFTA_VERDICT_CODE = 1;
+const NFTA_VERDICT_CHAIN = 2;
 
-export const NF_DROP = 0;
-export const NF_ACCEPT = 1;
-export const NFT_CONTINUE = -1;
-export const NFT_BREAK = -2;
+const NFT_CONTINUE = -1;
 export const NFT_JUMP = -3;
 export const NFT_GOTO = -4;
 export const NFT_RETURN = -5;
@@ -22,12 +19,12 @@ export interface NftVerdict {
   readonly chain: string | undefined;
 }
 
-export interface NftData {
+interface NftData {
   readonly value?: Uint8Array;
   readonly verdict?: NftVerdict;
 }
 
-export function decodeVerdict(dv: DataView, off: number, end: number): NftVerdict {
+function decodeVerdict(dv: DataView, off: number, end: number): NftVerdict {
   let code = NFT_CONTINUE;
   let chain: string | undefined;
   forEachAttr(dv, off, end, (t, o, l) => {

@@ -6,7 +6,7 @@ import type { NlWriter } from "../../codec/writer.ts";
 
 export const NETLINK_NETFILTER = 12;
 export const NFNL_SUBSYS_NFTABLES = 10;
-export const NFNETLINK_V0 = 0;
+const NFNETLINK_V0 = 0;
 
 export const NFT_MSG_NEWTABLE = 0;
 export const NFT_MSG_GETTABLE = 1;
@@ -22,11 +22,10 @@ export const NFT_MSG_GETSETELEM = 13;
 /** nlmsg_type of an nf_tables message. */
 export const nftMsgType = (msg: number): number => (NFNL_SUBSYS_NFTABLES << 8) | msg;
 
-export const NFPROTO_UNSPEC = 0;
 export const NFPROTO_INET = 1;
 export const NFPROTO_IPV4 = 2;
-export const NFPROTO_ARP = 3;
-export const NFPROTO_NETDEV = 5;
+const NFPROTO_ARP = 3;
+const NFPROTO_NETDEV = 5;
 export const NFPROTO_BRIDGE = 7;
 export const NFPROTO_IPV6 = 10;
 
@@ -50,7 +49,7 @@ export function writeNfgenmsg(w: NlWriter, family: number): void {
   w.u8(family).u8(NFNETLINK_V0).be16(0);
 }
 
-export interface Nfgenmsg {
+interface Nfgenmsg {
   readonly family: number;
   readonly version: number;
   /** In replies: the low 16 bits of the ruleset generation. */

@@ -5,27 +5,24 @@ import type { NlWriter } from "../../codec/writer.ts";
 import { attrBe32, attrBe64, NFGENMSG_LEN, readNfgenmsg, writeNfgenmsg } from "./nfgen.ts";
 import { NFTNL_UDATA_COMMENT, udataString } from "./udata.ts";
 
-export const NFTA_TABLE_NAME = 1;
-export const NFTA_TABLE_FLAGS = 2;
-export const NFTA_TABLE_USE = 3;
-export const NFTA_TABLE_HANDLE = 4;
-export const NFTA_TABLE_USERDATA = 6;
+const NFTA_TABLE_NAME = 1;
+const NFTA_TABLE_FLAGS = 2;
+const NFTA_TABLE_USE = 3;
+const NFTA_TABLE_HANDLE = 4;
+const NFTA_TABLE_USERDATA = 6;
 
-export const NFTA_CHAIN_TABLE = 1;
-export const NFTA_CHAIN_HANDLE = 2;
-export const NFTA_CHAIN_NAME = 3;
-export const NFTA_CHAIN_HOOK = 4;
-export const NFTA_CHAIN_USE = 6;
-export const NFTA_CHAIN_TYPE = 7;
+const NFTA_CHAIN_TABLE = 1;
+const NFTA_CHAIN_HANDLE = 2;
+const NFTA_CHAIN_NAME = 3;
+const NFTA_CHAIN_USE = 6;
+const NFTA_CHAIN_TYPE = 7;
 
-export const NFTA_SET_TABLE = 1;
-export const NFTA_SET_NAME = 2;
-export const NFTA_SET_FLAGS = 3;
-export const NFTA_SET_KEY_TYPE = 4;
-export const NFTA_SET_KEY_LEN = 5;
-export const NFTA_SET_DATA_TYPE = 6;
-export const NFTA_SET_DATA_LEN = 7;
-export const NFTA_SET_HANDLE = 16;
+const NFTA_SET_TABLE = 1;
+const NFTA_SET_NAME = 2;
+const NFTA_SET_FLAGS = 3;
+const NFTA_SET_KEY_LEN = 5;
+const NFTA_SET_DATA_LEN = 7;
+const NFTA_SET_HANDLE = 16;
 
 export interface NftSetMsg {
   readonly family: number;

@@ -8,16 +8,15 @@ import { attrBe32, attrBe64, NFGENMSG_LEN, readNfgenmsg, writeNfgenmsg } from ".
 import { NFTNL_UDATA_COMMENT, udataStartsWith, udataString } from "./udata.ts";
 import { LE } from "../../codec/attr.ts";
 
-export const NFTA_RULE_TABLE = 1;
-export const NFTA_RULE_CHAIN = 2;
-export const NFTA_RULE_HANDLE = 3;
-export const NFTA_RULE_EXPRESSIONS = 4;
-export const NFTA_RULE_POSITION = 6;
-export const NFTA_RULE_USERDATA = 7;
+const NFTA_RULE_TABLE = 1;
+const NFTA_RULE_CHAIN = 2;
+const NFTA_RULE_HANDLE = 3;
+const NFTA_RULE_EXPRESSIONS = 4;
+const NFTA_RULE_USERDATA = 7;
 
 export const NFTA_LIST_ELEM = 1;
-export const NFTA_EXPR_NAME = 1;
-export const NFTA_EXPR_DATA = 2;
+const NFTA_EXPR_NAME = 1;
+const NFTA_EXPR_DATA = 2;
 
 // per-expression attributes (include/uapi/linux/netfilter/nf_tables.h)
 const NFTA_IMMEDIATE_DREG = 1;
@@ -44,12 +43,9 @@ const NFTA_LOOKUP_FLAGS = 5;
 
 export const NFT_CMP_EQ = 0;
 export const NFT_CMP_NEQ = 1;
-export const NFT_PAYLOAD_LL_HEADER = 0;
 export const NFT_PAYLOAD_NETWORK_HEADER = 1;
-export const NFT_PAYLOAD_TRANSPORT_HEADER = 2;
 export const NFT_META_IIFNAME = 6;
 export const NFT_META_NFPROTO = 15;
-export const NFT_META_L4PROTO = 16;
 
 /**
  * One expression. `name` is the kernel's ("payload", "cmp", "immediate", "bitwise", "meta",

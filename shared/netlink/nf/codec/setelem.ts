@@ -9,18 +9,15 @@ import { NFTA_LIST_ELEM } from "./rule.ts";
 import { NFTNL_UDATA_COMMENT, udataStartsWith, udataString } from "./udata.ts";
 import { LE } from "../../codec/attr.ts";
 
-export const NFTA_SET_ELEM_LIST_TABLE = 1;
-export const NFTA_SET_ELEM_LIST_SET = 2;
-export const NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+const NFTA_SET_ELEM_LIST_TABLE = 1;
+const NFTA_SET_ELEM_LIST_SET = 2;
+const NFTA_SET_ELEM_LIST_ELEMENTS = 3;
 
-export const NFTA_SET_ELEM_KEY = 1;
-export const NFTA_SET_ELEM_DATA = 2;
-export const NFTA_SET_ELEM_FLAGS = 3;
-export const NFTA_SET_ELEM_USERDATA = 6;
-export const NFTA_SET_ELEM_KEY_END = 10;
-
-/** The closing element of an interval (interval sets only). */
-export const NFT_SET_ELEM_INTERVAL_END = 0x1;
+const NFTA_SET_ELEM_KEY = 1;
+const NFTA_SET_ELEM_DATA = 2;
+const NFTA_SET_ELEM_FLAGS = 3;
+const NFTA_SET_ELEM_USERDATA = 6;
+const NFTA_SET_ELEM_KEY_END = 10;
 
 export interface NftSetElem {
   readonly key: Uint8Array;
@@ -33,7 +30,7 @@ export interface NftSetElem {
   readonly comment: string | undefined;
 }
 
-export interface NftSetElemsMsg {
+interface NftSetElemsMsg {
   readonly family: number;
   readonly table: string;
   readonly set: string;
