@@ -7,7 +7,7 @@ import { registerInProcess } from "./shared/cni/delegate.ts";
 import { FatalError, internalError } from "./shared/cni/errors.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
 import { runExitHooks } from "./shared/sys/exit-hooks.ts";
-import { PLUGIN_LOADERS, PLUGIN_NAMES, notImplemented } from "./plugins/registry.ts";
+import { PLUGIN_LOADERS, PLUGIN_NAMES, SUBCOMMANDS, notImplemented } from "./plugins/registry.ts";
 
 const MAX_STDIN = 1 << 20;
 
@@ -85,6 +85,10 @@ async function main(): Promise<number> {
     write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n`);
     return 0;
   }
+  // `dhcp daemon ...` (or `tscni dhcp daemon ...`): a long-running mode instead of a CNI call
+  const args = process.argv.slice(name === process.argv[2] ? 3 : 2);
+  const sub = args[0] !== undefined ? SUBCOMMANDS[name]?.[args[0]] : undefined;
+  if (sub) return (await sub())(args.slice(1), { env: process.env, stderr: (s) => write(2, s) });
   for (const [type, load] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, load);
   const load = PLUGIN_LOADERS[name];
   const plugin: Plugin = load ? await load() : notImplemented(name);

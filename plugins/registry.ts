@@ -17,8 +17,17 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   loopback: async () => (await import("./main/loopback/plugin.ts")).default,
   "host-local": async () => (await import("./ipam/host-local/index.ts")).default,
   static: async () => (await import("./ipam/static/index.ts")).default,
+  dhcp: async () => (await import("./ipam/dhcp/index.ts")).default,
   portmap: async () => (await import("./meta/portmap/index.ts")).default,
   bandwidth: async () => (await import("./meta/bandwidth/index.ts")).default,
+};
+
+/** A long-running mode of a plugin (`dhcp daemon [flags]`): resolves with the exit code. */
+export type Subcommand = (argv: readonly string[], io: { env: Readonly<Record<string, string | undefined>>; stderr: (s: string) => void }) => Promise<number>;
+
+/** Subcommands by plugin name, then by first argument (the reference's `dhcp daemon`). */
+export const SUBCOMMANDS: Record<string, Record<string, () => Promise<Subcommand>>> = {
+  dhcp: { daemon: async () => (await import("./ipam/dhcp/daemon/main.ts")).runDaemon },
 };
 
 export const PLUGIN_NAMES: readonly string[] = Object.keys(PLUGIN_LOADERS);

@@ -10,6 +10,8 @@ function openLibc() {
     bind: { args: [i32, P, u32], returns: i32 },
     sendto: { args: [i32, P, u64, i32, P, u32], returns: i32 },
     recv: { args: [i32, P, u64, i32], returns: i32 },
+    recvfrom: { args: [i32, P, u64, i32, P, P], returns: i32 },
+    poll: { args: [P, u64, i32], returns: i32 },
     setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
     close: { args: [i32], returns: i32 },
     setns: { args: [i32, i32], returns: i32 },
@@ -138,4 +140,94 @@ export function flock(fd: number, op: number): boolean {
     if (errno === 11 && op & LOCK_NB) return false;
     throw new SysError("flock", errno);
   }
+}
+
+// ---------------------------------------------------------------- packet sockets (the DHCP client)
+
+export const AF_PACKET = 17;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const ETH_P_IP = 0x0800;
+const MSG_DONTWAIT = 0x40;
+const SOCKADDR_LL_LEN = 20;
+
+/** struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, halen, addr[8]. */
+function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array): Uint8Array {
+  const a = new Uint8Array(SOCKADDR_LL_LEN);
+  const dv = new DataView(a.buffer);
+  dv.setUint16(0, AF_PACKET, true);
+  dv.setUint16(2, protocol, false);
+  dv.setInt32(4, ifindex, true);
+  if (mac) {
+    a[11] = mac.length;
+    a.set(mac.subarray(0, 8), 12);
+  }
+  return a;
+}
+
+/**
+ * A non-blocking link-layer datagram socket (AF_PACKET, SOCK_DGRAM: the kernel adds and strips the
+ * Ethernet header) bound to one interface and protocol, in the netns the calling thread is in.
+ * Created with protocol 0 and bound afterwards, so it never queues another interface's frames.
+ */
+export function packetSocket(ifindex: number, protocol = ETH_P_IP): number {
+  const fd = check(sym.socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket(AF_PACKET)");
+  try {
+    const addr = sockaddrLl(ifindex, protocol);
+    check(sym.bind(fd, ptr(addr), addr.length), "bind(AF_PACKET)");
+  } catch (e) {
+    sym.close(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Sends one datagram out of ifindex to the link-layer address mac. */
+export function sendPacket(fd: number, ifindex: number, mac: Uint8Array, data: Uint8Array, protocol = ETH_P_IP): void {
+  const addr = sockaddrLl(ifindex, protocol, mac);
+  for (;;) {
+    const rc = sym.sendto(fd, ptr(data), data.length, 0, ptr(addr), addr.length);
+    if (rc >= 0) return;
+    const errno = lastErrno();
+    if (errno !== 4) throw new SysError("sendto(AF_PACKET)", errno);
+  }
+}
+
+/** One received datagram and the sender's link-layer address. */
+export interface ReceivedPacket {
+  length: number;
+  srcMac: Uint8Array;
+}
+
+/** Receives one datagram into buf without blocking; undefined when none is queued. */
+export function recvPacket(fd: number, buf: Uint8Array): ReceivedPacket | undefined {
+  const addr = new Uint8Array(SOCKADDR_LL_LEN);
+  const len = new Uint32Array([SOCKADDR_LL_LEN]);
+  for (;;) {
+    const rc = sym.recvfrom(fd, ptr(buf), buf.length, MSG_DONTWAIT, ptr(addr), ptr(len));
+    if (rc >= 0) return { length: rc, srcMac: addr.slice(12, 12 + Math.min(addr[11]!, 8)) };
+    const errno = lastErrno();
+    if (errno === 11) return undefined; // EAGAIN
+    if (errno !== 4) throw new SysError("recvfrom(AF_PACKET)", errno);
+  }
+}
+
+const POLLIN = 1;
+
+/** poll(2) for readability; returns the fds that are readable (or in error) now. */
+export function pollReadable(fds: readonly number[], timeoutMs: number): number[] {
+  if (fds.length === 0) return [];
+  const pfds = new Uint8Array(8 * fds.length);
+  const dv = new DataView(pfds.buffer);
+  fds.forEach((fd, i) => {
+    dv.setInt32(i * 8, fd, true);
+    dv.setInt16(i * 8 + 4, POLLIN, true);
+  });
+  for (;;) {
+    const rc = sym.poll(ptr(pfds), fds.length, timeoutMs);
+    if (rc >= 0) break;
+    const errno = lastErrno();
+    if (errno !== 4) throw new SysError("poll", errno);
+  }
+  return fds.filter((_, i) => dv.getInt16(i * 8 + 6, true) !== 0);
 }

@@ -7,8 +7,9 @@ import { loadBridgeConfig, spoofCheckId, type BridgeDeps } from "./add.ts";
 export async function del(ctx: CmdContext, deps: BridgeDeps): Promise<void> {
   const cfg = loadBridgeConfig(ctx);
   const steps: TeardownStep[] = [
-    ["delete container interface", () => deps.deleteContainerIface(ctx.netns, ctx.ifname)],
+    // IPAM first, as the reference: dhcp sends its DHCPRELEASE from the pod interface
     ["release IP", () => deps.ipam.del(ctx)],
+    ["delete container interface", () => deps.deleteContainerIface(ctx.netns, ctx.ifname)],
   ];
   if (cfg.macspoofchk) steps.push(["remove macspoofchk rules", () => deps.firewall.teardownSpoofCheck(spoofCheckId(ctx))]);
   if (cfg.hasIpam && cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(deps.firewall, ctx)]);

@@ -8,8 +8,9 @@ import { parsePtpConfig } from "./config.ts";
 export async function del(ctx: CmdContext, deps: PodDeps): Promise<void> {
   const cfg = parsePtpConfig(ctx.conf);
   const steps: TeardownStep[] = [
-    ["delete container interface", () => deps.deleteContainerIface(ctx.netns, ctx.ifname)],
+    // IPAM first, as the reference: dhcp sends its DHCPRELEASE from the pod interface
     ["release IP", () => deps.ipam.del(ctx)],
+    ["delete container interface", () => deps.deleteContainerIface(ctx.netns, ctx.ifname)],
   ];
   if (cfg.ipMasq) steps.push(["remove masquerade rules", () => delMasquerade(deps.firewall, ctx)]);
   await runTeardown(steps);

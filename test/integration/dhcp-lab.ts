@@ -1,0 +1,136 @@
+// A DHCP lab for the dhcp IPAM tests: a private node netns with a bridge (cni0, 10.66.0.1/24) served by
+// a real dnsmasq (Debian dnsmasq-base), our `dhcp daemon`, and pods attached through the bridge plugin.
+// Every process started here is killed by PID in teardown; every netns is deleted.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BIN_DIR, createNetns, runPlugin, tempDir, type PluginOutcome, type TestNetns } from "./harness.ts";
+
+export const hasDnsmasq = existsSync("/usr/sbin/dnsmasq");
+
+interface Proc {
+  child: ChildProcess;
+  log: string;
+  exited: Promise<number | null>;
+}
+
+function start(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const p: Proc = { child, log: "", exited: new Promise((r) => child.on("exit", (code) => r(code))) };
+  child.stdout!.setEncoding("utf8").on("data", (d) => (p.log += d));
+  child.stderr!.setEncoding("utf8").on("data", (d) => (p.log += d));
+  return p;
+}
+
+async function stop(p: Proc | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill(signal); // by PID (the nsenter process execs the program: same PID)
+  await p.exited;
+}
+
+export async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const DNSMASQ_DEFAULTS = [
+  "--dhcp-range=10.66.0.10,10.66.0.250,255.255.255.0,2m",
+  "--dhcp-option=option:router,10.66.0.1",
+  "--dhcp-option=option:dns-server,10.66.0.53,10.66.0.54",
+  "--dhcp-option=option:domain-name,pods.test",
+  "--dhcp-option=option:domain-search,pods.test,example.test",
+];
+
+export class DhcpLab {
+  readonly node: TestNetns;
+  readonly dir = tempDir("dhcp");
+  dnsmasq: Proc | undefined;
+  daemon: Proc | undefined;
+  readonly pods: TestNetns[] = [];
+
+  constructor() {
+    this.node = createNetns("dhn");
+    this.node.exec("ip", ["link", "add", "cni0", "type", "bridge"]);
+    this.node.exec("ip", ["addr", "add", "10.66.0.1/24", "dev", "cni0"]);
+    this.node.exec("ip", ["link", "set", "cni0", "up"]);
+  }
+
+  get socket(): string {
+    return join(this.dir.path, "dhcp.sock");
+  }
+  get stateDir(): string {
+    return join(this.dir.path, "state");
+  }
+  get leaseFile(): string {
+    return join(this.dir.path, "dnsmasq.leases");
+  }
+
+  /** dnsmasq on cni0, authoritative, no ping check (a pod answers no ping before it has its address). */
+  startDnsmasq(extra: string[] = DNSMASQ_DEFAULTS): void {
+    this.dnsmasq = start("nsenter", [
+      `--net=${this.node.path}`, "--", "/usr/sbin/dnsmasq", "--conf-file=/dev/null", "--no-daemon", "--port=0", "--user=root",
+      "--interface=cni0", "--bind-interfaces", "--dhcp-authoritative", "--no-ping", "--log-dhcp",
+      `--dhcp-leasefile=${this.leaseFile}`, ...extra,
+    ]);
+  }
+
+  async stopDnsmasq(): Promise<void> {
+    await stop(this.dnsmasq);
+    this.dnsmasq = undefined;
+  }
+
+  /** Starts `dhcp daemon` (in the node netns) and waits until its socket answers. */
+  async startDaemon(flags: string[] = []): Promise<Proc> {
+    const p = start("nsenter", [`--net=${this.node.path}`, "--", join(BIN_DIR, "dhcp"), "daemon", "-socketpath", this.socket, "-statedir", this.stateDir, ...flags]);
+    this.daemon = p;
+    await until("daemon listening", () => p.log.includes("listening on") || p.child.exitCode !== null);
+    return p;
+  }
+
+  async stopDaemon(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await stop(this.daemon, signal);
+  }
+
+  /** dnsmasq's lease file: one line per lease (expiry, MAC, IP, hostname, client ID). */
+  serverLeases(): string[] {
+    return existsSync(this.leaseFile) ? readFileSync(this.leaseFile, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  conf(ipam: Record<string, unknown> = {}): Record<string, unknown> {
+    return { cniVersion: "1.0.0", name: "dnet", type: "bridge", bridge: "cni0", ipam: { type: "dhcp", daemonSocketPath: this.socket, ...ipam } };
+  }
+
+  newPod(): TestNetns {
+    const ns = createNetns("dhp");
+    this.pods.push(ns);
+    return ns;
+  }
+
+  run(command: string, pod: TestNetns | undefined, id: string, opts: { conf?: unknown; plugin?: string; cniArgs?: string } = {}): Promise<PluginOutcome> {
+    return runPlugin({
+      plugin: opts.plugin ?? "bridge",
+      command,
+      config: opts.conf ?? this.conf(),
+      containerId: id,
+      netns: pod?.path ?? "",
+      node: this.node,
+      cniArgs: opts.cniArgs,
+    });
+  }
+
+  async teardown(): Promise<void> {
+    await stop(this.daemon, "SIGKILL");
+    await stop(this.dnsmasq, "SIGKILL");
+    for (const p of this.pods) p.delete();
+    this.node.delete();
+    this.dir.remove();
+  }
+}
+
+/** The client ID dnsmasq writes in its lease file: type byte 0 then the text, as colon hex. */
+export function clientIdHex(id: string): string {
+  return ["00", ...Buffer.from(id).toString("hex").match(/../g)!].join(":");
+}
