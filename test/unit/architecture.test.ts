@@ -35,7 +35,7 @@ const PURE = [
   /^plugins\/main\/pod\/masq-backend\.ts$/,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
-  /^plugins\/ipam\/dhcp\/wire\//,
+  /^plugins\/ipam\/dhcp\/(wire\/|config\.ts$|protocol\.ts$|daemon\/(client|flags|leases)\.ts$)/,
   /^shared\/firewall\/(hash|nft-text|nft-expr|validate|masquerade-rules|portmap-rules|iptables-legacy|masquerade|portmap|spoofcheck|none|types)\.ts$/,
 ];
 

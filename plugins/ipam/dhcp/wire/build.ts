@@ -95,3 +95,8 @@ export function release(p: ClientProfile, xid: number, address: IP, serverId: IP
 export function decline(p: ClientProfile, xid: number, address: IP, serverId: IP): DhcpMessage {
   return message(p, { type: MessageType.DECLINE, xid, requestedIp: address, serverId, bare: true });
 }
+
+/** DHCPINFORM from a configured address: the daemon uses its answer as proof the path has drained. */
+export function inform(p: ClientProfile, xid: number, address: IP): DhcpMessage {
+  return message(p, { type: MessageType.INFORM, xid, ciaddr: address, bare: true });
+}
