@@ -23,6 +23,16 @@ export const ErrorCode = {
 const PluginErrorCode = {
   /** portmap: a requested host port is already forwarded to another container */
   PortmapHostPortInUse: 100,
+  /** dhcp CHECK: the attachment holds no lease (CHECK never allocates one) */
+  DhcpNoLease: 101,
+  /** dhcp CHECK: the lease was refused (NAK) or expired, or its interface is gone */
+  DhcpLeaseLost: 102,
+  /** dhcp daemon: a plugin<->daemon protocol version it does not speak */
+  DhcpProtocolVersion: 103,
+  /** dhcp daemon: a malformed request */
+  DhcpBadRequest: 104,
+  /** dhcp: the server refused every attempt, or the pod interface cannot be used */
+  DhcpFailed: 105,
 } as const;
 
 type Codes<T> = T[keyof T];
@@ -72,6 +82,13 @@ export const internalError = (msg: string, details = "") => new CniError(ErrorCo
 /** portmap's code 100: a host port already forwarded to another container (details name the holders). */
 export const hostPortInUse = (msg: string, details = "") =>
   new CniError(PluginErrorCode.PortmapHostPortInUse, msg, details);
+
+export const dhcpNoLease = (msg: string, details = "") => new CniError(PluginErrorCode.DhcpNoLease, msg, details);
+export const dhcpLeaseLost = (msg: string, details = "") => new CniError(PluginErrorCode.DhcpLeaseLost, msg, details);
+export const dhcpProtocolVersion = (msg: string, details = "") =>
+  new CniError(PluginErrorCode.DhcpProtocolVersion, msg, details);
+export const dhcpBadRequest = (msg: string, details = "") => new CniError(PluginErrorCode.DhcpBadRequest, msg, details);
+export const dhcpFailed = (msg: string, details = "") => new CniError(PluginErrorCode.DhcpFailed, msg, details);
 
 /**
  * A delegated plugin's error object, code kept as it printed it (a positive integer; anything else

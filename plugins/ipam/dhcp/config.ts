@@ -1,8 +1,9 @@
 // The dhcp IPAM config (`ipam` object) and what it resolves to for one attachment. Pure: no I/O.
 // Keys as the reference: daemonSocketPath, request [{option, skipDefault}], provide [{option, value,
-// fromArg}], priority; matched like Go's encoding/json (exact key first, else case-insensitive).
+// fromArg}], priority; read through the one config reader (keys matched like Go's encoding/json).
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
+import { ConfigReader, JsonValue } from "../../../shared/cni/reader.ts";
 import { Opt, OPTION_NAMES } from "./wire/options.ts";
 import type { LeaseParams } from "./protocol.ts";
 
@@ -36,79 +37,45 @@ export interface DhcpConfig {
   priority: number;
 }
 
-type Raw = Record<string, unknown>;
-
-/** Go encoding/json key matching: the exact key, else the last case-insensitive match. */
-function field(obj: Raw, key: string): unknown {
-  if (Object.hasOwn(obj, key)) return obj[key];
-  const lower = key.toLowerCase();
-  let found: unknown;
-  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) found = obj[k];
-  return found;
-}
-
-function optString(obj: Raw, key: string, where: string): string | undefined {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw invalidConfig(`failed to load netconf: ${where}${key}: expected a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function optList(obj: Raw, key: string): Raw[] {
-  const v = field(obj, key);
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw invalidConfig(`failed to load netconf: ipam.${key}: expected an array`);
-  return v.map((e, i) => {
-    if (typeof e !== "object" || e === null || Array.isArray(e)) throw invalidConfig(`failed to load netconf: ipam.${key}[${i}]: expected an object`);
-    return e as Raw;
-  });
-}
-
-/** An option name from dhcp-options(5) the reference knows, or a decimal code 0..255. */
-export function parseOptionCode(text: string, where: string): number {
+/** An option name from dhcp-options(5) the reference knows, or a decimal code 1..254. */
+export function parseOptionCode(v: JsonValue): number {
+  const text = v.str();
   const named = OPTION_NAMES[text];
   if (named !== undefined) return named;
-  if (!/^[0-9]{1,3}$/.test(text) || Number(text) > 255) throw invalidConfig(`${where}: can not parse option ${JSON.stringify(text)}`);
+  if (!/^[0-9]{1,3}$/.test(text) || Number(text) > 255) v.fail(`can not parse option ${JSON.stringify(text)}`);
   const code = Number(text);
-  if (code === 0 || code === 255) throw invalidConfig(`${where}: option ${code} is pad/end and cannot be used`);
+  if (code === 0 || code === 255) v.fail(`option ${code} is pad/end and cannot be used`);
   return code;
 }
 
-function parseProvide(obj: Raw, i: number): ProvideOption {
-  const where = `ipam.provide[${i}]`;
-  const option = optString(obj, "option", `${where}.`) ?? "";
-  const code = parseOptionCode(option, where);
-  const value = optString(obj, "value", `${where}.`);
-  if (value !== undefined && new TextEncoder().encode(value).length > 255) throw invalidConfig(`${where}: value too long for option ${JSON.stringify(option)}`);
-  const fromArg = optString(obj, "fromArg", `${where}.`);
+function parseProvide(r: ConfigReader): ProvideOption {
+  const code = parseOptionCode(r.value("option") ?? new JsonValue("", r.at("option"), invalidConfig));
+  const value = r.optStr("value");
+  if (value !== undefined && new TextEncoder().encode(value).length > 255) r.fail("value", "value too long (at most 255 bytes)");
+  const fromArg = r.optStr("fromArg");
   return { code, ...(value ? { value } : {}), ...(fromArg ? { fromArg } : {}) };
 }
 
-function parseRequest(items: Raw[]): number[] {
+function parseRequest(items: ConfigReader[]): number[] {
   let skipDefault = false;
   const codes: number[] = [];
-  items.forEach((obj, i) => {
-    const skip = field(obj, "skipDefault");
-    if (skip !== undefined && skip !== null && typeof skip !== "boolean") throw invalidConfig(`failed to load netconf: ipam.request[${i}].skipDefault: expected a boolean`);
-    if (skip) skipDefault = true;
-    const code = parseOptionCode(optString(obj, "option", `ipam.request[${i}].`) ?? "", `ipam.request[${i}]`);
+  for (const r of items) {
+    if (r.bool("skipDefault")) skipDefault = true;
+    const code = parseOptionCode(r.value("option") ?? new JsonValue("", r.at("option"), invalidConfig));
     if (!codes.includes(code)) codes.push(code);
-  });
+  }
   if (!skipDefault) for (const c of DEFAULT_REQUEST) if (!codes.includes(c)) codes.push(c);
   return codes;
 }
 
 export function parseConfig(conf: NetConf): DhcpConfig {
-  const ipam = (conf.ipam ?? {}) as Raw;
-  const priority = field(ipam, "priority") ?? 0;
-  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 0xffffffff) {
-    throw invalidConfig(`failed to load netconf: ipam.priority: expected an unsigned integer, got ${JSON.stringify(priority)}`);
-  }
+  const ipam = ConfigReader.of(conf.raw).childOrEmpty("ipam");
+  const list = (name: string): ConfigReader[] => (ipam.arr(name) ?? []).map((v) => v.obj());
   return Object.freeze({
-    socketPath: optString(ipam, "daemonSocketPath", "ipam.") || DEFAULT_SOCKET_PATH,
-    provide: Object.freeze(optList(ipam, "provide").map(parseProvide)),
-    request: Object.freeze(parseRequest(optList(ipam, "request"))),
-    priority,
+    socketPath: ipam.str("daemonSocketPath") || DEFAULT_SOCKET_PATH,
+    provide: Object.freeze(list("provide").map(parseProvide)),
+    request: Object.freeze(parseRequest(list("request"))),
+    priority: ipam.int("priority", 0, { min: 0, max: 0xffffffff }),
   });
 }
 

@@ -2,7 +2,7 @@
 // ADD acquires (or returns the lease already held), DEL releases, CHECK verifies the lease is live
 // without allocating, STATUS says whether the daemon answers (code 50 when not).
 import { resolve } from "node:path";
-import { CniError, ErrorCode, tryAgainLater } from "../../../shared/cni/errors.ts";
+import { fromErrorObject, internalError, pluginNotAvailable, tryAgainLater } from "../../../shared/cni/errors.ts";
 import type { CmdContext, Plugin, StatusContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
@@ -34,13 +34,13 @@ async function ask(ctx: CmdContext, op: Op): Promise<unknown> {
     if (e instanceof DaemonUnreachableError) throw tryAgainLater(e.message);
     throw e;
   }
-  if (!reply.ok) throw new CniError(reply.code, reply.msg, reply.details ?? "");
+  if (!reply.ok) throw fromErrorObject(reply.code, reply.msg, reply.details ?? "", "the dhcp daemon failed without a message");
   return reply.result;
 }
 
 function checkResult(r: unknown): Result {
   const ok = typeof r === "object" && r !== null && Array.isArray((r as Result).ips) && (r as Result).ips!.length > 0;
-  if (!ok) throw new CniError(ErrorCode.Internal, "the dhcp daemon returned no address");
+  if (!ok) throw internalError("the dhcp daemon returned no address");
   return r as Result;
 }
 
@@ -54,9 +54,9 @@ export const plugin: Plugin = {
     const cfg = parseConfig(ctx.conf);
     try {
       const reply = await callDaemon(cfg.socketPath, { tscniDhcp: PROTOCOL_VERSION, op: "status" }, STATUS_TIMEOUT_MS);
-      if (!reply.ok) throw new CniError(ErrorCode.PluginNotAvailable, `dhcp daemon at ${cfg.socketPath} is not ready`, reply.msg);
+      if (!reply.ok) throw pluginNotAvailable(`dhcp daemon at ${cfg.socketPath} is not ready`, reply.msg);
     } catch (e) {
-      if (e instanceof DaemonUnreachableError) throw new CniError(ErrorCode.PluginNotAvailable, "dhcp daemon unreachable", e.message);
+      if (e instanceof DaemonUnreachableError) throw pluginNotAvailable("dhcp daemon unreachable", e.message);
       throw e;
     }
   },

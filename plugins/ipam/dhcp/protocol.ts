@@ -1,8 +1,9 @@
 // The plugin <-> daemon protocol, version 1 (docs/dhcp.md): one request and one reply per unix
 // stream connection, each a single JSON object on one line. Every message carries `tscniDhcp` (the
-// protocol version); a daemon answers a version it does not speak with code 103 naming the ones it
-// does. Pure: no I/O, no Bun APIs. Both sides validate what they read (the socket is root-only, but a
-// confused client must get an error, not a crash).
+// protocol version); a daemon answers a version it does not speak with error 103 naming the one it
+// does. Pure: no I/O, no Bun APIs. Both sides validate what they read (the socket is root-only, but
+// a confused client must get an error, not a crash).
+import { dhcpBadRequest, dhcpProtocolVersion } from "../../../shared/cni/errors.ts";
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_LINE = 1 << 20;
@@ -36,34 +37,16 @@ export interface DaemonRequest {
   params?: LeaseParams;
 }
 
-/** Plugin-specific error codes (CNI codes 100+), besides the spec's 7 (config) and 11 (try again). */
-export const DhcpErrorCode = {
-  NoLease: 101,
-  LeaseLost: 102,
-  ProtocolVersion: 103,
-  BadRequest: 104,
-  DhcpFailed: 105,
-} as const;
-
 export type DaemonReply =
   | { tscniDhcp: number; ok: true; result?: unknown; leases?: number }
   | { tscniDhcp: number; ok: false; code: number; msg: string; details?: string };
 
-export class ProtocolError extends Error {
-  constructor(
-    readonly code: number,
-    msg: string,
-  ) {
-    super(msg);
-    this.name = "ProtocolError";
-  }
-}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function str(o: Record<string, unknown>, key: string, max = 4096): string {
   const v = o[key];
-  if (typeof v !== "string" || v.length > max) throw new ProtocolError(DhcpErrorCode.BadRequest, `${key}: expected a string`);
+  if (typeof v !== "string" || v.length > max) throw dhcpBadRequest(`${key}: expected a string`);
   return v;
 }
 
@@ -72,30 +55,30 @@ function parseLine(line: string): Record<string, unknown> {
   try {
     v = JSON.parse(line);
   } catch {
-    throw new ProtocolError(DhcpErrorCode.BadRequest, "request is not JSON");
+    throw dhcpBadRequest("request is not JSON");
   }
-  if (!isObj(v)) throw new ProtocolError(DhcpErrorCode.BadRequest, "request is not a JSON object");
+  if (!isObj(v)) throw dhcpBadRequest("request is not a JSON object");
   return v;
 }
 
 function parseAttachment(v: unknown): Attachment {
-  if (!isObj(v)) throw new ProtocolError(DhcpErrorCode.BadRequest, "attachment: expected an object");
+  if (!isObj(v)) throw dhcpBadRequest("attachment: expected an object");
   return { containerId: str(v, "containerId"), network: str(v, "network"), ifname: str(v, "ifname", 15), netns: str(v, "netns") };
 }
 
 function parseParams(v: unknown): LeaseParams {
-  if (!isObj(v)) throw new ProtocolError(DhcpErrorCode.BadRequest, "params: expected an object");
+  if (!isObj(v)) throw dhcpBadRequest("params: expected an object");
   const { provide, request, priority } = v;
   const code = (c: unknown): number => {
-    if (typeof c !== "number" || !Number.isInteger(c) || c < 1 || c > 254) throw new ProtocolError(DhcpErrorCode.BadRequest, `bad option code ${String(c)}`);
+    if (typeof c !== "number" || !Number.isInteger(c) || c < 1 || c > 254) throw dhcpBadRequest(`bad option code ${String(c)}`);
     return c;
   };
-  if (!Array.isArray(provide) || !Array.isArray(request)) throw new ProtocolError(DhcpErrorCode.BadRequest, "params: provide and request must be arrays");
+  if (!Array.isArray(provide) || !Array.isArray(request)) throw dhcpBadRequest("params: provide and request must be arrays");
   const prov = provide.map((p): [number, string] => {
-    if (!Array.isArray(p) || p.length !== 2 || typeof p[1] !== "string" || p[1].length > 400) throw new ProtocolError(DhcpErrorCode.BadRequest, "params.provide: expected [code, base64]");
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[1] !== "string" || p[1].length > 400) throw dhcpBadRequest("params.provide: expected [code, base64]");
     return [code(p[0]), p[1]];
   });
-  if (typeof priority !== "number" || !Number.isInteger(priority)) throw new ProtocolError(DhcpErrorCode.BadRequest, "params.priority: expected an integer");
+  if (typeof priority !== "number" || !Number.isInteger(priority)) throw dhcpBadRequest("params.priority: expected an integer");
   return { provide: prov, request: request.map(code), priority };
 }
 
@@ -103,9 +86,9 @@ function parseParams(v: unknown): LeaseParams {
 export function decodeRequest(line: string): DaemonRequest {
   const o = parseLine(line);
   if (o.tscniDhcp !== PROTOCOL_VERSION) {
-    throw new ProtocolError(DhcpErrorCode.ProtocolVersion, `unsupported protocol version ${JSON.stringify(o.tscniDhcp)} (this daemon speaks ${PROTOCOL_VERSION})`);
+    throw dhcpProtocolVersion(`unsupported protocol version ${JSON.stringify(o.tscniDhcp)} (this daemon speaks ${PROTOCOL_VERSION})`);
   }
-  if (!OPS.includes(o.op as Op)) throw new ProtocolError(DhcpErrorCode.BadRequest, `unknown op ${JSON.stringify(o.op)}`);
+  if (!OPS.includes(o.op as Op)) throw dhcpBadRequest(`unknown op ${JSON.stringify(o.op)}`);
   const op = o.op as Op;
   if (op === "status") return { tscniDhcp: PROTOCOL_VERSION, op };
   const req: DaemonRequest = { tscniDhcp: PROTOCOL_VERSION, op, attachment: parseAttachment(o.attachment) };
@@ -117,11 +100,11 @@ export function decodeRequest(line: string): DaemonRequest {
 export function decodeReply(line: string): DaemonReply {
   const o = parseLine(line);
   if (o.tscniDhcp !== PROTOCOL_VERSION) {
-    throw new ProtocolError(DhcpErrorCode.ProtocolVersion, `daemon replied with protocol version ${JSON.stringify(o.tscniDhcp)}, expected ${PROTOCOL_VERSION}`);
+    throw dhcpProtocolVersion(`daemon replied with protocol version ${JSON.stringify(o.tscniDhcp)}, expected ${PROTOCOL_VERSION}`);
   }
   if (o.ok === true) return o as DaemonReply;
   if (o.ok === false && typeof o.code === "number" && typeof o.msg === "string") return o as DaemonReply;
-  throw new ProtocolError(DhcpErrorCode.BadRequest, "malformed reply from the dhcp daemon");
+  throw dhcpBadRequest("malformed reply from the dhcp daemon");
 }
 
 export const encodeLine = (m: DaemonRequest | DaemonReply): string => JSON.stringify(m) + "\n";

@@ -2,11 +2,11 @@
 // the lease already held), DEL releases, CHECK verifies without allocating. Each bound lease renews
 // at T1 (unicast), rebinds at T2 (broadcast) and, refused or expired, sets the interface down and is
 // kept as "lost" until DEL. Every change is persisted, and leases resume after a daemon restart.
-import { CniError, ErrorCode } from "../../../../shared/cni/errors.ts";
+import { dhcpFailed, dhcpLeaseLost, dhcpNoLease, tryAgainLater } from "../../../../shared/cni/errors.ts";
 import type { Result } from "../../../../shared/cni/types.ts";
 import { formatIP, ipEqual } from "../../../../shared/ip/index.ts";
 import { formatMac, parseMac } from "../../../../shared/netlink/codec/inet.ts";
-import { clientIdOf, DhcpErrorCode, type Attachment, type LeaseParams } from "../protocol.ts";
+import { clientIdOf, type Attachment, type LeaseParams } from "../protocol.ts";
 import type { ClientProfile } from "../wire/build.ts";
 import { leaseInfo, leaseResult } from "../wire/lease-info.ts";
 import { decodeMessage, encodeMessage } from "../wire/message.ts";
@@ -134,9 +134,9 @@ export class LeaseManager {
       port.close();
     }
     if (outcome.kind === "timeout") {
-      throw new CniError(ErrorCode.TryAgainLater, `no DHCP lease for ${clientId}`, `no server answered within ${this.deps.acquireTimeoutMs / 1000}s on ${a.ifname}`);
+      throw tryAgainLater(`no DHCP lease for ${clientId}`, `no server answered within ${this.deps.acquireTimeoutMs / 1000}s on ${a.ifname}`);
     }
-    if (outcome.kind === "nak") throw new CniError(DhcpErrorCode.DhcpFailed, `DHCP server refused a lease for ${clientId}`, outcome.reason);
+    if (outcome.kind === "nak") throw dhcpFailed(`DHCP server refused a lease for ${clientId}`, outcome.reason);
     const g = outcome.granted;
     const rec: LeaseRecord = {
       version: RECORD_VERSION,
@@ -191,11 +191,11 @@ export class LeaseManager {
     const clientId = clientIdOf(a);
     return this.serial(clientId, async () => {
       const lease = this.leases.get(clientId);
-      if (!lease) throw new CniError(DhcpErrorCode.NoLease, `no DHCP lease held for ${clientId}`);
-      if (lease.rec.state === "lost") throw new CniError(DhcpErrorCode.LeaseLost, `DHCP lease of ${clientId} was lost (refused or expired)`);
-      if (this.deps.clock.now() >= lease.times().expiry) throw new CniError(DhcpErrorCode.LeaseLost, `DHCP lease of ${clientId} expired`);
+      if (!lease) throw dhcpNoLease(`no DHCP lease held for ${clientId}`);
+      if (lease.rec.state === "lost") throw dhcpLeaseLost(`DHCP lease of ${clientId} was lost (refused or expired)`);
+      if (this.deps.clock.now() >= lease.times().expiry) throw dhcpLeaseLost(`DHCP lease of ${clientId} expired`);
       if (!this.deps.alive(this.netnsPath(a), a.ifname, lease.rec.link)) {
-        throw new CniError(DhcpErrorCode.LeaseLost, `DHCP lease of ${clientId}: interface ${a.ifname} is gone`);
+        throw dhcpLeaseLost(`DHCP lease of ${clientId}: interface ${a.ifname} is gone`);
       }
     });
   }

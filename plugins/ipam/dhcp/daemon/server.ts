@@ -1,16 +1,16 @@
 // The daemon's unix socket: one request line in, one reply line out, then the connection closes.
-import { CniError } from "../../../../shared/cni/errors.ts";
+import { asCniError, dhcpBadRequest, dhcpFailed, invalidEnvironment, type CniError } from "../../../../shared/cni/errors.ts";
 import { NotNetnsError } from "../../../../shared/ns/netns.ts";
-import { decodeRequest, DhcpErrorCode, encodeLine, errorReply, MAX_LINE, PROTOCOL_VERSION, ProtocolError, type DaemonReply, type DaemonRequest } from "../protocol.ts";
+import { decodeRequest, encodeLine, errorReply, MAX_LINE, PROTOCOL_VERSION, type DaemonReply, type DaemonRequest } from "../protocol.ts";
 import type { LeaseManager } from "./leases.ts";
 import { LinkGoneError } from "./link.ts";
 
+const replyOf = (e: CniError): DaemonReply => errorReply(e.code, e.msg, e.details);
+
 function replyForError(e: unknown): DaemonReply {
-  if (e instanceof CniError) return errorReply(e.code, e.msg, e.details);
-  if (e instanceof ProtocolError) return errorReply(e.code, e.message);
-  if (e instanceof LinkGoneError) return errorReply(DhcpErrorCode.DhcpFailed, "cannot run the DHCP client", e.message);
-  if (e instanceof NotNetnsError) return errorReply(4, e.message);
-  return errorReply(999, e instanceof Error ? e.message : String(e));
+  if (e instanceof LinkGoneError) return replyOf(dhcpFailed("cannot run the DHCP client", e.message));
+  if (e instanceof NotNetnsError) return replyOf(invalidEnvironment(e.message));
+  return replyOf(asCniError(e));
 }
 
 export async function handle(leases: LeaseManager, req: DaemonRequest): Promise<DaemonReply> {
@@ -61,7 +61,7 @@ export function serve(leases: LeaseManager, where: { unix: string } | { fd: numb
         if (nl < 0 && st.buf.length <= MAX_LINE) return;
         st.done = true;
         const line = nl < 0 ? "" : st.buf.slice(0, nl);
-        const reply = nl < 0 ? Promise.resolve(errorReply(DhcpErrorCode.BadRequest, "request line too long")) : answer(leases, line);
+        const reply = nl < 0 ? Promise.resolve(replyOf(dhcpBadRequest("request line too long"))) : answer(leases, line);
         reply.then(
           (r) => {
             s.write(encodeLine(r));

@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { CniError } from "../../../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../../../shared/cni/plugin.ts";
 import { DEFAULT_REQUEST, leaseParams, parseConfig } from "../../../../../plugins/ipam/dhcp/config.ts";
-import { decodeReply, decodeRequest, encodeLine, PROTOCOL_VERSION, ProtocolError } from "../../../../../plugins/ipam/dhcp/protocol.ts";
+import { decodeReply, decodeRequest, encodeLine, PROTOCOL_VERSION } from "../../../../../plugins/ipam/dhcp/protocol.ts";
 import { FlagError, parseDaemonFlags, parseDuration } from "../../../../../plugins/ipam/dhcp/daemon/flags.ts";
 
-const conf = (ipam: Record<string, unknown>) => ({ name: "n", ipam: { type: "dhcp", ...ipam } }) as unknown as NetConf;
+const conf = (ipam: Record<string, unknown>) => {
+  const raw = { name: "n", ipam: { type: "dhcp", ...ipam } };
+  return { ...raw, raw } as unknown as NetConf;
+};
 const code7 = (f: () => unknown) => {
   try {
     f();
@@ -71,20 +74,20 @@ describe("dhcp daemon protocol", () => {
     ["ifname too long", JSON.stringify({ tscniDhcp: 1, op: "del", attachment: { ...att, ifname: "x".repeat(16) } }), 104],
   ];
   for (const [name, line, code] of bad) {
-    it(`request: ${name} -> ProtocolError ${code}`, () => {
+    it(`request: ${name} -> CniError ${code}`, () => {
       try {
         decodeRequest(line);
         throw new Error("accepted");
       } catch (e) {
-        expect(e).toBeInstanceOf(ProtocolError);
-        expect((e as ProtocolError).code).toBe(code);
+        expect(e).toBeInstanceOf(CniError);
+        expect((e as CniError).code).toBe(code);
       }
     });
   }
 
   it("reply: ok and error shapes decode; a malformed one is rejected", () => {
     expect(decodeReply(JSON.stringify({ tscniDhcp: 1, ok: false, code: 101, msg: "m" }))).toMatchObject({ ok: false, code: 101 });
-    expect(() => decodeReply(JSON.stringify({ tscniDhcp: 1, ok: false }))).toThrow(ProtocolError);
+    expect(() => decodeReply(JSON.stringify({ tscniDhcp: 1, ok: false }))).toThrow(CniError);
   });
 });
 
