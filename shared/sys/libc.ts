@@ -231,3 +231,43 @@ export function pollReadable(fds: readonly number[], timeoutMs: number): number[
   }
   return fds.filter((_, i) => dv.getInt16(i * 8 + 6, true) !== 0);
 }
+
+// ---------------------------------------------------------------- one unicast UDP datagram
+
+const AF_INET = 2;
+const SO_REUSEADDR = 2;
+const SO_BINDTODEVICE = 25;
+
+function sockaddrIn(addr: Uint8Array, port: number): Uint8Array {
+  const a = new Uint8Array(16);
+  const dv = new DataView(a.buffer);
+  dv.setUint16(0, AF_INET, true);
+  dv.setUint16(2, port, false);
+  a.set(addr.subarray(0, 4), 4);
+  return a;
+}
+
+/**
+ * Sends one UDP datagram from src:srcPort out of device ifname to dst:dstPort through the kernel
+ * (routing and ARP included), in the netns the calling thread is in; the socket is closed at once.
+ * Throws SysError when the source address is not configured (EADDRNOTAVAIL) or unreachable.
+ */
+export function sendUdp4(ifname: string, src: Uint8Array, srcPort: number, dst: Uint8Array, dstPort: number, data: Uint8Array): void {
+  const fd = check(sym.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket(AF_INET)");
+  try {
+    setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    const dev = new TextEncoder().encode(`${ifname}\0`);
+    check(sym.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ptr(dev), dev.length), "setsockopt(SO_BINDTODEVICE)");
+    const from = sockaddrIn(src, srcPort);
+    check(sym.bind(fd, ptr(from), from.length), "bind(AF_INET)");
+    const to = sockaddrIn(dst, dstPort);
+    for (;;) {
+      const rc = sym.sendto(fd, ptr(data), data.length, 0, ptr(to), to.length);
+      if (rc >= 0) return;
+      const errno = lastErrno();
+      if (errno !== 4) throw new SysError("sendto(AF_INET)", errno);
+    }
+  } finally {
+    sym.close(fd);
+  }
+}

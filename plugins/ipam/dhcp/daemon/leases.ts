@@ -182,6 +182,8 @@ export class LeaseManager {
       const s = this.session(opened.port, this.profile(lease.rec, opened.port.mac));
       const confirmed = await releaseLease(s, lease.granted, this.deps.clock.now() + RELEASE_CONFIRM_MS);
       this.deps.log(`${clientId}: released ${formatIP(lease.granted.info.address)}${confirmed ? "" : " (the server did not answer the INFORM that follows)"}`);
+    } catch (e) {
+      this.deps.log(`${clientId}: releasing failed: ${(e as Error).message}`); // DEL still succeeds
     } finally {
       opened.port.close();
     }

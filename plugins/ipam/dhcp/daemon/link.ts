@@ -6,7 +6,9 @@ import { NetlinkHandle } from "../../../../shared/netlink/client.ts";
 import { parseMac } from "../../../../shared/netlink/codec/inet.ts";
 import { getLinkByName, setLinkDown, setLinkUp, type Link } from "../../../../shared/netlink/links.ts";
 import { Netns, NetnsGoneError, withNetns } from "../../../../shared/ns/netns.ts";
-import { PacketPort } from "./port.ts";
+import { sendUdp4 } from "../../../../shared/sys/libc.ts";
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from "../wire/udp4.ts";
+import { PacketPort, type UnicastSender } from "./port.ts";
 
 export interface PodLink {
   netnsId: string;
@@ -20,6 +22,22 @@ export class LinkGoneError extends Error {
   constructor(what: string) {
     super(what);
     this.name = "LinkGoneError";
+  }
+}
+
+/** Runs fn inside the pod's netns, opened afresh by path. */
+function withPodNetns<T>(netnsPath: string, fn: () => T): T {
+  let ns: Netns;
+  try {
+    ns = Netns.open(netnsPath);
+  } catch (e) {
+    if (e instanceof NetnsGoneError) throw new LinkGoneError(`netns ${netnsPath} is gone`);
+    throw e;
+  }
+  try {
+    return withNetns(ns, fn);
+  } finally {
+    ns.close();
   }
 }
 
@@ -64,7 +82,9 @@ export function openPodPort(netnsPath: string, ifname: string, pinned?: PodLink)
     const mac = link.mac ? parseMac(link.mac) : undefined;
     if (!mac || mac.length !== 6) throw new LinkGoneError(`interface ${ifname} has no Ethernet address`);
     if (!link.up) setLinkUp(nl, link);
-    const port = withNetns(ns, () => PacketPort.open(link.ifindex, mac));
+    const unicast: UnicastSender = (src, dst, payload) =>
+      withPodNetns(netnsPath, () => sendUdp4(ifname, src, DHCP_CLIENT_PORT, dst, DHCP_SERVER_PORT, payload));
+    const port = withNetns(ns, () => PacketPort.open(link.ifindex, mac, unicast));
     return { link: { netnsId: ns.identity(), ifindex: link.ifindex, mac: link.mac!, kind: link.kind }, port };
   });
 }

@@ -2,11 +2,14 @@
 // bound to that netns after the thread returns), and one reactor polling every open socket while a
 // reply is awaited. Bun cannot wait on a foreign fd, so the reactor polls with poll(2) (timeout 0)
 // every POLL_MS while anything is pending, and not at all otherwise.
-import type { IP } from "../../../../shared/ip/index.ts";
-import { closeFd, packetSocket, pollReadable, recvPacket, sendPacket } from "../../../../shared/sys/libc.ts";
+import { ipToBytes, type IP } from "../../../../shared/ip/index.ts";
+import { closeFd, packetSocket, pollReadable, recvPacket, sendPacket, SysError } from "../../../../shared/sys/libc.ts";
 import { decodeMessage, DhcpDecodeError, encodeMessage, type DhcpMessage } from "../wire/message.ts";
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, decodeUdp4, encodeUdp4 } from "../wire/udp4.ts";
-import type { DhcpPort, Reply } from "./client.ts";
+import { BROADCAST_MAC, type DhcpPort, type Reply } from "./client.ts";
+
+/** Sends one unicast UDP datagram through the pod's kernel stack (see PacketPort.send). */
+export type UnicastSender = (src: Uint8Array, dst: Uint8Array, payload: Uint8Array) => void;
 
 const POLL_MS = 2;
 
@@ -48,20 +51,37 @@ export class PacketPort implements DhcpPort {
     readonly fd: number,
     readonly ifindex: number,
     readonly mac: Uint8Array,
+    private readonly unicast?: UnicastSender,
   ) {}
 
   /** Must be called with the thread inside the pod's netns. */
-  static open(ifindex: number, mac: Uint8Array): PacketPort {
-    return new PacketPort(packetSocket(ifindex), ifindex, mac);
+  static open(ifindex: number, mac: Uint8Array, unicast?: UnicastSender): PacketPort {
+    return new PacketPort(packetSocket(ifindex), ifindex, mac, unicast);
   }
 
   waiting(): boolean {
     return this.waiter !== undefined;
   }
 
+  /**
+   * Broadcasts go out of the packet socket (the client may have no address yet). Unicasts (renew,
+   * release, inform: the pod holds the address) go through the pod's kernel stack, which resolves
+   * the server's (or the router's) MAC now: a MAC remembered from an earlier reply goes stale, e.g.
+   * a Linux bridge's address follows its ports. If that fails (address not configured), the
+   * datagram goes out of the packet socket in a broadcast frame.
+   */
   send(m: DhcpMessage, src: IP, dst: IP, dstMac: Uint8Array): void {
     this.drainQueued(); // replies to an earlier attempt must not answer this one
     const payload = encodeMessage(m);
+    const isUnicast = dstMac.some((b) => b !== 0xff);
+    if (isUnicast && this.unicast) {
+      try {
+        return this.unicast(ipToBytes(src), ipToBytes(dst), payload);
+      } catch (e) {
+        if (!(e instanceof SysError)) throw e;
+      }
+      dstMac = BROADCAST_MAC;
+    }
     const pkt = encodeUdp4({ src, dst, srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload }, this.ipId++);
     sendPacket(this.fd, this.ifindex, dstMac, pkt);
   }
