@@ -189,8 +189,8 @@ describe.skipIf(!isRoot || !hasDnsmasq)("dhcp ipam with a real server", () => {
     expect(stateFiles()).toHaveLength(50);
     const dels = await Promise.all(pods.map((p, i) => lab.run("DEL", p, `ctr-s${i}`)));
     for (const d of dels) expect(d.code, d.stdout).toBe(0);
-    await until("all leases released", () => lab.serverLeases().length === 0).catch((e) => { console.log(lab.daemon!.log.split("\n").filter((l) => !/acquir/.test(l)).join("\n"), lab.dnsmasq!.log.split("\n").filter((l) => /DHCP(RELEASE|NAK)/.test(l)).length, lab.serverLeases()); throw e; });
+    await until("all leases released", () => lab.serverLeases().length === 0, 60_000).catch((e) => { console.log(lab.daemon!.log.split("\n").filter((l) => !/acquir/.test(l)).join("\n"), lab.dnsmasq!.log.split("\n").filter((l) => /DHCP(RELEASE|NAK)/.test(l)).length, lab.serverLeases()); throw e; });
     expect(stateFiles()).toEqual([]);
     expect(lab.node.ipJson<any[]>(["link", "show", "master", "cni0"])).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
