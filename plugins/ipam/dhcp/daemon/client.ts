@@ -201,15 +201,20 @@ export function reboot(s: Session, address: IP, deadline: number): Promise<Outco
 export async function releaseLease(s: Session, held: Granted, deadline: number): Promise<boolean> {
   const server = held.info.serverId;
   if (!server) return false;
-  s.port.send(build.release(s.profile, newXid(s), held.info.address, server), held.info.address, server, held.serverMac);
-  const xid = newXid(s);
-  const reply = await exchange(s, {
-    build: () => build.inform(s.profile, xid, held.info.address),
-    src: held.info.address,
-    dst: server,
-    dstMac: held.serverMac,
-    accept: replyFilter(s, xid, [MessageType.ACK]),
-    deadline,
-  });
-  return reply !== undefined;
+  // a round: RELEASE, then INFORM (resent with backoff) for up to a second; an unanswered round is
+  // repeated whole until the deadline (a second RELEASE for a released lease is ignored by servers)
+  while (!s.signal?.aborted && s.clock.now() < deadline) {
+    s.port.send(build.release(s.profile, newXid(s), held.info.address, server), held.info.address, server, held.serverMac);
+    const xid = newXid(s);
+    const reply = await exchange(s, {
+      build: () => build.inform(s.profile, xid, held.info.address),
+      src: held.info.address,
+      dst: server,
+      dstMac: held.serverMac,
+      accept: replyFilter(s, xid, [MessageType.ACK]),
+      deadline: Math.min(deadline, s.clock.now() + 1000),
+    });
+    if (reply) return true;
+  }
+  return false;
 }
