@@ -53,7 +53,9 @@ export class DhcpLab {
 
   constructor() {
     this.node = createNetns("dhn");
-    this.node.exec("ip", ["link", "add", "cni0", "type", "bridge"]);
+    // a fixed MAC: a bridge with a random one takes the lowest MAC of its ports and changes it when a
+    // pod's veth leaves, which would make the pods' ARP entries for the server stale
+    this.node.exec("ip", ["link", "add", "cni0", "address", "02:66:00:00:00:01", "type", "bridge"]);
     this.node.exec("ip", ["addr", "add", "10.66.0.1/24", "dev", "cni0"]);
     this.node.exec("ip", ["link", "set", "cni0", "up"]);
   }
