@@ -37,7 +37,7 @@ export type { Link };
 const CREATE = NLM_F_CREATE | NLM_F_EXCL;
 
 /** A 6-byte MAC from "aa:bb:cc:dd:ee:ff" (also "-" separated, any case); RangeError otherwise. */
-function macBytes(mac: string): Uint8Array {
+export function macBytes(mac: string): Uint8Array {
   if (!/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(mac)) throw new RangeError(`invalid MAC address "${mac}"`);
   const out = new Uint8Array(6);
   for (let i = 0; i < 6; i++) out[i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);

@@ -5,7 +5,8 @@
 import { dhcpFailed, dhcpLeaseLost, dhcpNoLease, tryAgainLater } from "../../../../shared/cni/errors.ts";
 import type { Result } from "../../../../shared/cni/types.ts";
 import { formatIP, ipEqual } from "../../../../shared/ip/index.ts";
-import { formatMac, parseMac } from "../../../../shared/netlink/codec/inet.ts";
+import { formatMac } from "../../../../shared/netlink/codec/inet.ts";
+import { macBytes } from "../../../../shared/netlink/links.ts";
 import { clientIdOf, type Attachment, type LeaseParams } from "../protocol.ts";
 import type { ClientProfile } from "../wire/build.ts";
 import { leaseInfo, leaseResult } from "../wire/lease-info.ts";
@@ -41,9 +42,17 @@ const MAX_TIMER_MS = 0x7fff_ffff;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
 const unb64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "base64"));
 
+function macOr(text: string, fallback: Uint8Array): Uint8Array {
+  try {
+    return macBytes(text);
+  } catch {
+    return fallback;
+  }
+}
+
 function grantedOf(rec: LeaseRecord): Granted {
   const ack = decodeMessage(unb64(rec.ack));
-  return { ack, info: leaseInfo(ack), serverMac: parseMac(rec.serverMac) ?? Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff) };
+  return { ack, info: leaseInfo(ack), serverMac: macOr(rec.serverMac, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff)) };
 }
 
 class Lease {
@@ -129,7 +138,7 @@ export class LeaseManager {
     let outcome: Outcome;
     try {
       this.deps.log(`${clientId}: acquiring lease on ${a.ifname} (${link.mac}${broadcast ? ", broadcast replies" : ""})`);
-      outcome = await acquire(this.session(port, this.profile(base, parseMac(link.mac)!)), this.deps.clock.now() + this.deps.acquireTimeoutMs);
+      outcome = await acquire(this.session(port, this.profile(base, macBytes(link.mac))), this.deps.clock.now() + this.deps.acquireTimeoutMs);
     } finally {
       port.close();
     }

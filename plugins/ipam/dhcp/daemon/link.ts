@@ -3,8 +3,7 @@
 // that reused a path or a name. Every call opens the netns afresh and closes it: holding a netns fd
 // would keep a deleted pod's namespace alive.
 import { NetlinkHandle } from "../../../../shared/netlink/client.ts";
-import { parseMac } from "../../../../shared/netlink/codec/inet.ts";
-import { getLinkByName, setLinkDown, setLinkUp, type Link } from "../../../../shared/netlink/links.ts";
+import { getLinkByName, macBytes, setLinkDown, setLinkUp, type Link } from "../../../../shared/netlink/links.ts";
 import { Netns, NetnsGoneError, withNetns } from "../../../../shared/ns/netns.ts";
 import { sendUdp4 } from "../../../../shared/sys/libc.ts";
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from "../wire/udp4.ts";
@@ -79,8 +78,12 @@ function findLink(ns: Netns, nl: NetlinkHandle, ifname: string, pinned?: PodLink
 export function openPodPort(netnsPath: string, ifname: string, pinned?: PodLink): { link: PodLink; port: PacketPort } {
   return withPodNetlink(netnsPath, (ns, nl) => {
     const link = findLink(ns, nl, ifname, pinned);
-    const mac = link.mac ? parseMac(link.mac) : undefined;
-    if (!mac || mac.length !== 6) throw new LinkGoneError(`interface ${ifname} has no Ethernet address`);
+    let mac: Uint8Array;
+    try {
+      mac = macBytes(link.mac ?? "");
+    } catch {
+      throw new LinkGoneError(`interface ${ifname} has no Ethernet address`);
+    }
     if (!link.up) setLinkUp(nl, link);
     const unicast: UnicastSender = (src, dst, payload) =>
       withPodNetns(netnsPath, () => sendUdp4(ifname, src, DHCP_CLIENT_PORT, dst, DHCP_SERVER_PORT, payload));
