@@ -1,6 +1,7 @@
 // The only bridge between tscni and the kernel besides node:fs: libc through bun:ffi.
 // Every other module goes through the typed wrappers below and never sees a pointer.
 import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
+import { AF_INET } from "../ip/family.ts";
 
 const { i32, u32, ptr: P, u64 } = FFIType;
 
@@ -234,7 +235,6 @@ export function pollReadable(fds: readonly number[], timeoutMs: number): number[
 
 // ---------------------------------------------------------------- one unicast UDP datagram
 
-const AF_INET = 2;
 const SO_REUSEADDR = 2;
 const SO_BINDTODEVICE = 25;
 

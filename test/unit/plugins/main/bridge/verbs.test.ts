@@ -65,7 +65,7 @@ describe("bridge verbs over fake deps", () => {
     const from = f.steps.names.length;
     await del(cmdContext(FULL, { verb: "DEL" }), f.deps);
     expect(f.steps.names.slice(from)).toEqual([
-      "deleteContainerIface", "ipam.del", "firewall.teardownSpoofCheck", "firewall.teardownIPMasq", "firewall.teardownLegacyIPMasq",
+      "ipam.del", "deleteContainerIface", "firewall.teardownSpoofCheck", "firewall.teardownIPMasq", "firewall.teardownLegacyIPMasq",
     ]);
     expect(f.net.veths.size + f.ipam.held.size).toBe(0);
     expect(f.firewall.empty()).toBe(true);

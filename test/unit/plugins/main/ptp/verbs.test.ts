@@ -53,7 +53,7 @@ describe("ptp verbs over fake deps", () => {
     await add(cmdContext(FULL), f.deps);
     const from = f.steps.names.length;
     await del(cmdContext(FULL, { verb: "DEL", netns: "" }), f.deps);
-    expect(f.steps.names.slice(from)).toEqual(["deleteContainerIface", "ipam.del", "firewall.teardownIPMasq", "firewall.teardownLegacyIPMasq"]);
+    expect(f.steps.names.slice(from)).toEqual(["ipam.del", "deleteContainerIface", "firewall.teardownIPMasq", "firewall.teardownLegacyIPMasq"]);
     expect(f.ipam.held.size).toBe(0);
     expect(f.firewall.empty()).toBe(true);
   });
