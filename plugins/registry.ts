@@ -23,7 +23,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
 };
 
 /** A long-running mode of a plugin (`dhcp daemon [flags]`): resolves with the exit code. */
-export type Subcommand = (argv: readonly string[], io: { env: Readonly<Record<string, string | undefined>>; stderr: (s: string) => void }) => Promise<number>;
+type Subcommand = (argv: readonly string[], io: { env: Readonly<Record<string, string | undefined>>; stderr: (s: string) => void }) => Promise<number>;
 
 /** Subcommands by plugin name, then by first argument (the reference's `dhcp daemon`). */
 export const SUBCOMMANDS: Record<string, Record<string, () => Promise<Subcommand>>> = {

@@ -17,7 +17,7 @@ export class NetnsGoneError extends Error {
 }
 
 /** The path exists but is not a network namespace (wrong filesystem): CNI_NETNS is invalid (code 4). */
-class NotNetnsError extends Error {
+export class NotNetnsError extends Error {
   readonly cniCode = ErrorCode.InvalidEnvironment;
   constructor(readonly path: string) {
     super(`"${path}" is not a valid network namespace path`);

@@ -145,10 +145,10 @@ export function flock(fd: number, op: number): boolean {
 
 // ---------------------------------------------------------------- packet sockets (the DHCP client)
 
-export const AF_PACKET = 17;
-export const SOCK_DGRAM = 2;
-export const SOCK_NONBLOCK = 0o4000;
-export const ETH_P_IP = 0x0800;
+const AF_PACKET = 17;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0o4000;
+const ETH_P_IP = 0x0800;
 const MSG_DONTWAIT = 0x40;
 const SOCKADDR_LL_LEN = 20;
 
@@ -195,7 +195,7 @@ export function sendPacket(fd: number, ifindex: number, mac: Uint8Array, data: U
 }
 
 /** One received datagram and the sender's link-layer address. */
-export interface ReceivedPacket {
+interface ReceivedPacket {
   length: number;
   srcMac: Uint8Array;
 }
@@ -235,6 +235,7 @@ export function pollReadable(fds: readonly number[], timeoutMs: number): number[
 
 // ---------------------------------------------------------------- one unicast UDP datagram
 
+const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_BINDTODEVICE = 25;
 

@@ -7,7 +7,7 @@ import { ConfigReader, JsonValue } from "../../../shared/cni/reader.ts";
 import { Opt, OPTION_NAMES } from "./wire/options.ts";
 import type { LeaseParams } from "./protocol.ts";
 
-export const DEFAULT_SOCKET_PATH = "/run/cni/dhcp.sock";
+const DEFAULT_SOCKET_PATH = "/run/cni/dhcp.sock";
 
 /**
  * The parameter request list when the config names none with skipDefault: the reference asks only
@@ -24,13 +24,13 @@ export const DEFAULT_REQUEST: readonly number[] = [
   Opt.STATIC_ROUTES,
 ];
 
-export interface ProvideOption {
+interface ProvideOption {
   code: number;
   value?: string;
   fromArg?: string;
 }
 
-export interface DhcpConfig {
+interface DhcpConfig {
   socketPath: string;
   provide: readonly ProvideOption[];
   request: readonly number[];
@@ -38,7 +38,7 @@ export interface DhcpConfig {
 }
 
 /** An option name from dhcp-options(5) the reference knows, or a decimal code 1..254. */
-export function parseOptionCode(v: JsonValue): number {
+function parseOptionCode(v: JsonValue): number {
   const text = v.str();
   const named = OPTION_NAMES[text];
   if (named !== undefined) return named;

@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION, type Attachment, type DaemonRequest, type Op } from "
 import { callDaemon, DaemonUnreachableError } from "./rpc.ts";
 
 /** Longer than the daemon's default acquire bound (60 s) and the reference's 208 s resend timeout. */
-export const REPLY_TIMEOUT_MS = 240_000;
+const REPLY_TIMEOUT_MS = 240_000;
 const STATUS_TIMEOUT_MS = 5_000;
 
 function attachmentOf(ctx: CmdContext): Attachment {
@@ -44,7 +44,7 @@ function checkResult(r: unknown): Result {
   return r as Result;
 }
 
-export const plugin: Plugin = {
+const plugin: Plugin = {
   type: "dhcp",
   supportedVersions: SUPPORTED_VERSIONS,
   add: async (ctx) => checkResult(await ask(ctx, "add")),

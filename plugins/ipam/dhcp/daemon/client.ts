@@ -44,7 +44,7 @@ export interface Session {
   signal?: { aborted: boolean };
 }
 
-export const BROADCAST_IP = makeIP(4, 0xffffffffn);
+const BROADCAST_IP = makeIP(4, 0xffffffffn);
 export const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 const ZERO = makeIP(4, 0n);
 
@@ -75,7 +75,7 @@ interface Attempt {
 }
 
 /** Sends and resends until an accepted reply or the deadline (or abort). */
-export async function exchange(s: Session, a: Attempt): Promise<Reply | undefined> {
+async function exchange(s: Session, a: Attempt): Promise<Reply | undefined> {
   const start = s.clock.now();
   let delay = s.backoff.initialMs;
   while (!s.signal?.aborted) {

@@ -15,7 +15,7 @@ export interface DaemonFlags {
   resendTimeoutMs: number;
 }
 
-export const DEFAULT_FLAGS: Readonly<DaemonFlags> = Object.freeze({
+const DEFAULT_FLAGS: Readonly<DaemonFlags> = Object.freeze({
   socketPath: "/run/cni/dhcp.sock",
   pidfile: "",
   hostPrefix: "",

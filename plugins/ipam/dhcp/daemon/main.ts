@@ -11,7 +11,7 @@ import { openPodPort, podLinkAlive, setPodLinkDown } from "./link.ts";
 import { serve } from "./server.ts";
 import { LeaseStore } from "./store.ts";
 
-export interface DaemonIo {
+interface DaemonIo {
   env: Readonly<Record<string, string | undefined>>;
   stderr: (s: string) => void;
 }

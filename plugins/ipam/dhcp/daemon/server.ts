@@ -13,7 +13,7 @@ function replyForError(e: unknown): DaemonReply {
   return replyOf(asCniError(e));
 }
 
-export async function handle(leases: LeaseManager, req: DaemonRequest): Promise<DaemonReply> {
+async function handle(leases: LeaseManager, req: DaemonRequest): Promise<DaemonReply> {
   const ok = { tscniDhcp: PROTOCOL_VERSION, ok: true } as const;
   switch (req.op) {
     case "status":
@@ -30,7 +30,7 @@ export async function handle(leases: LeaseManager, req: DaemonRequest): Promise<
 }
 
 /** Parses one line and answers it; never throws. */
-export async function answer(leases: LeaseManager, line: string): Promise<DaemonReply> {
+async function answer(leases: LeaseManager, line: string): Promise<DaemonReply> {
   try {
     return await handle(leases, decodeRequest(line));
   } catch (e) {

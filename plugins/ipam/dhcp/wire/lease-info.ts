@@ -23,7 +23,7 @@ import {
 const DEFAULT_LEASE_SECONDS = 3600;
 const RT_SCOPE_LINK = 253;
 
-interface LeaseInfo {
+export interface LeaseInfo {
   address: IP;
   prefix: number;
   serverId?: IP;

@@ -28,7 +28,7 @@ export const Opt = {
 } as const;
 
 /** Option names the reference accepts in `provide`/`request` (dhcp-options(5) spelling). */
-const OPTION_NAMES: Readonly<Record<string, number>> = Object.freeze({
+export const OPTION_NAMES: Readonly<Record<string, number>> = Object.freeze({
   "dhcp-client-identifier": Opt.CLIENT_ID,
   "subnet-mask": Opt.SUBNET_MASK,
   routers: Opt.ROUTERS,

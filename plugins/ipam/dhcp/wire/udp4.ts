@@ -7,8 +7,8 @@
 // sees as is. The IPv4 header checksum is always computed in software and is verified.
 import { ipFromBytes, ipToBytes, type IP } from "../../../../shared/ip/index.ts";
 
-const DHCP_SERVER_PORT = 67;
-const DHCP_CLIENT_PORT = 68;
+export const DHCP_SERVER_PORT = 67;
+export const DHCP_CLIENT_PORT = 68;
 const IPPROTO_UDP = 17;
 
 interface Udp4 {
