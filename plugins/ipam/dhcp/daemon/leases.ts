@@ -34,7 +34,7 @@ export interface LeaseDeps {
 }
 
 /** How long DEL waits for the server to answer the INFORM that follows its DHCPRELEASE. */
-const RELEASE_CONFIRM_MS = 4000;
+const RELEASE_CONFIRM_MS = 1500;
 
 /** The longest a timer may be set for (setTimeout's 32-bit limit); longer waits re-arm. */
 const MAX_TIMER_MS = 0x7fff_ffff;
