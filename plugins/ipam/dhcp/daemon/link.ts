@@ -24,15 +24,19 @@ export class LinkGoneError extends Error {
   }
 }
 
-/** Runs fn inside the pod's netns, opened afresh by path. */
-function withPodNetns<T>(netnsPath: string, fn: () => T): T {
-  let ns: Netns;
+/** Opens the pod's netns by path; a vanished netns means the pod's link is gone. */
+function openPodNetns(netnsPath: string): Netns {
   try {
-    ns = Netns.open(netnsPath);
+    return Netns.open(netnsPath);
   } catch (e) {
     if (e instanceof NetnsGoneError) throw new LinkGoneError(`netns ${netnsPath} is gone`);
     throw e;
   }
+}
+
+/** Runs fn inside the pod's netns, opened afresh by path. */
+function withPodNetns<T>(netnsPath: string, fn: () => T): T {
+  const ns = openPodNetns(netnsPath);
   try {
     return withNetns(ns, fn);
   } finally {
@@ -41,13 +45,7 @@ function withPodNetns<T>(netnsPath: string, fn: () => T): T {
 }
 
 function withPodNetlink<T>(netnsPath: string, fn: (ns: Netns, nl: NetlinkHandle) => T): T {
-  let ns: Netns;
-  try {
-    ns = Netns.open(netnsPath);
-  } catch (e) {
-    if (e instanceof NetnsGoneError) throw new LinkGoneError(`netns ${netnsPath} is gone`);
-    throw e;
-  }
+  const ns = openPodNetns(netnsPath);
   try {
     const nl = NetlinkHandle.open(ns);
     try {
