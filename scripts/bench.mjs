@@ -2,6 +2,7 @@
 // tscni vs the reference Go plugins (/usr/lib/cni), same machine, same run, interleaved sample by
 // sample. Each suite works in its own private node netns (tscni-bench-*); nothing else is touched.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
+//                              [--only version,host-local,loopback,singles,dhcp,scale]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -15,6 +16,8 @@ const SCALE_SAMPLES = Number(args["scale-samples"] ?? 8);
 const SCALE = String(args.scale ?? "1,100,500,1000").split(",").filter(Boolean).map(Number);
 const OUT = resolve(args.out ?? join(ROOT, "bench-results"));
 const REF = "/usr/lib/cni";
+const ONLY = args.only ? new Set(String(args.only).split(",")) : undefined;
+const wanted = (scenario) => !ONLY || ONLY.has(scenario);
 
 function parseArgs(argv) {
   const out = {};
@@ -84,6 +87,7 @@ function conflist(suite, plugins) {
     bandwidth: { type: "bandwidth", capabilities: { bandwidth: true } },
     loopback: { type: "loopback" },
     macvlan: { type: "macvlan", master: "bench-m0", ipam: STATIC_IPAM },
+    dhcp: { type: "bridge", bridge: "cni-dh0", ipam: { type: "dhcp", daemonSocketPath: join(suite.work, "dhcp.sock") } },
     ipvlan: { type: "ipvlan", master: "bench-m0", ipam: STATIC_IPAM },
   };
   return { cniVersion: "1.0.0", name: "benchnet", plugins: plugins.map((p) => all[p]) };
@@ -232,6 +236,39 @@ async function benchSingles(suites) {
   record("chain DEL (bridge,portmap,bandwidth)", ...chain.del.map(sum));
 }
 
+/**
+ * bridge + dhcp IPAM against the same kind of server for both suites: in each suite's node netns a bridge
+ * with a real dnsmasq on it and that suite's own `dhcp daemon`; every ADD is a full DISCOVER..ACK exchange,
+ * every DEL a RELEASE. Both daemons and both dnsmasq are killed by PID afterwards.
+ */
+async function benchDhcp(suites) {
+  if (!existsSync("/usr/sbin/dnsmasq")) return note("bridge+dhcp: not measured, dnsmasq (dnsmasq-base) is not installed");
+  const procs = [];
+  try {
+    for (const s of suites) {
+      const ns = ["ip", "-n", s.node];
+      sh(ns[0], [...ns.slice(1), "link", "add", "cni-dh0", "address", "02:66:00:00:00:01", "type", "bridge"]);
+      sh(ns[0], [...ns.slice(1), "addr", "add", "10.66.0.1/24", "dev", "cni-dh0"]);
+      sh(ns[0], [...ns.slice(1), "link", "set", "cni-dh0", "up"]);
+      const inNode = (argv) => spawn("nsenter", [`--net=/run/netns/${s.node}`, "--", ...argv], { stdio: "ignore" });
+      procs.push(inNode(["/usr/sbin/dnsmasq", "--conf-file=/dev/null", "--no-daemon", "--port=0", "--user=root", "--interface=cni-dh0",
+        "--bind-interfaces", "--dhcp-authoritative", "--no-ping", `--dhcp-leasefile=${join(s.work, "dnsmasq.leases")}`,
+        "--dhcp-range=10.66.0.10,10.66.0.250,255.255.255.0,2m", "--dhcp-option=option:router,10.66.0.1"]));
+      const sock = join(s.work, "dhcp.sock");
+      // tscni's daemon persists leases: keep them in the bench's work dir, never /var/lib/cni/dhcp
+      const stateFlags = s.name === "tscni" ? ["-statedir", join(s.work, "dhcp-state")] : [];
+      procs.push(inNode([join(s.binDir, "dhcp"), "daemon", "-socketpath", sock, ...stateFlags]));
+      for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!existsSync(sock)) throw new Error(`${s.name} dhcp daemon did not create ${sock}`);
+    }
+    const c = await cycle(suites, ["dhcp"], SAMPLES, 30000);
+    record("bridge+dhcp ADD (dnsmasq)", ...c.add.map((x) => x.bridge));
+    record("bridge+dhcp DEL (dnsmasq)", ...c.del.map((x) => x.bridge));
+  } finally {
+    for (const p of procs) p.kill("SIGKILL"); // by PID: nsenter execs the program
+  }
+}
+
 async function populate(suite, count) {
   const list = conflist(suite, ["bridge", "portmap", "bandwidth"]);
   while (suite.resident.length < count) {
@@ -313,11 +350,12 @@ async function main() {
   let curve = [];
   try {
     log(`samples ${SAMPLES}, scale samples ${SCALE_SAMPLES}, scale points ${SCALE.join(",")}`);
-    await benchVersion(suites);
-    await benchHostLocal(suites);
-    await benchLoopback(suites);
-    await benchSingles(suites);
-    if (SCALE.length) curve = await benchScale(suites);
+    if (wanted("version")) await benchVersion(suites);
+    if (wanted("host-local")) await benchHostLocal(suites);
+    if (wanted("loopback")) await benchLoopback(suites);
+    if (wanted("singles")) await benchSingles(suites);
+    if (wanted("dhcp")) await benchDhcp(suites);
+    if (SCALE.length && wanted("scale")) curve = await benchScale(suites);
   } finally {
     for (const s of suites) s.close();
     rmSync(bins, { recursive: true, force: true });
