@@ -66,7 +66,9 @@ function write(fd: number, s: string): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off);
 }
 
-const VERSION = "v0.1.0";
+// scripts/build bakes in the version scripts/version derives from git (bun build --define)
+declare const TSCNI_VERSION: string | undefined;
+const VERSION = typeof TSCNI_VERSION === "string" ? TSCNI_VERSION : "v0.0.0-dev";
 
 /** `tscni run ...`: the conflist executor, imported only on that path. */
 async function runCommand(): Promise<number> {
@@ -77,6 +79,10 @@ async function runCommand(): Promise<number> {
 async function main(): Promise<number> {
   const name = invokedName();
   if (name === "run" && process.argv[2] === "run") return runCommand();
+  if ((name === "tscni" || name === "bun") && process.argv[2] === "--version") {
+    write(1, `tscni ${VERSION}\n`); // read by scripts/release
+    return 0;
+  }
   if ((name === "tscni" || name === "bun") && process.argv[2] === "--plugins") {
     write(1, PLUGIN_NAMES.join("\n") + "\n"); // read by scripts/build and scripts/install
     return 0;

@@ -40,7 +40,20 @@ describe("multicall executable", () => {
     expect(JSON.parse(lo.stdout).supportedVersions).toEqual(ALL);
     const self = spawnSync(join(BIN_DIR, "tscni"), [], { encoding: "utf8", env: {} });
     expect(self.status).toBe(0);
-    expect(self.stderr).toMatch(new RegExp(`^tscni v\\d+\\.\\d+\\.\\d+: CNI plugins ${NAMES.join(", ")}\\n`));
+    expect(self.stderr).toMatch(new RegExp(`^tscni v\\d+\\.\\d+\\.\\d+\\S*: CNI plugins ${NAMES.join(", ")}\\n`));
+  });
+
+  it("version: `tscni --version` -> the git-derived version scripts/build baked in, also in each plugin's about text", () => {
+    // the shape only: a commit made after the build legitimately changes what scripts/version says now
+    const shape = /^v\d+\.\d+\.\d+(-\d+-g[0-9a-f]{7,})?(-dirty)?$/;
+    expect(spawnSync("bash", ["scripts/version"], { cwd: join(BIN_DIR, "../.."), encoding: "utf8" }).stdout.trim()).toMatch(shape);
+    const r = spawnSync(join(BIN_DIR, "tscni"), ["--version"], { encoding: "utf8", env: {} });
+    expect(r.status).toBe(0);
+    const version = r.stdout.replace(/^tscni /, "").trim();
+    expect(version).toMatch(shape);
+    expect(version).not.toBe("v0.0.0-dev"); // what an unbaked build says
+    const about = runPluginSync({ plugin: "bridge", command: "", config: {}, env: { CNI_COMMAND: undefined } });
+    expect(about.stderr).toContain(`CNI bridge plugin ${version}\n`);
   });
 
   it("install: scripts/install writes every name atomically into a fresh dir", () => {
