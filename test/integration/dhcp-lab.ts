@@ -92,6 +92,33 @@ export class DhcpLab {
     return p;
   }
 
+  /**
+   * `dhcp daemon` started the way systemd's socket activation starts it: the listening socket (0600,
+   * created by the "manager") is fd 3, LISTEN_FDS=1, LISTEN_PID = the daemon's own PID. python3 plays
+   * the manager: it binds and listens, then execs the daemon in the same process (so the PID matches).
+   */
+  async startActivatedDaemon(): Promise<Proc> {
+    const manager = [
+      "import os, socket, sys",
+      "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+      "os.umask(0o177); s.bind(sys.argv[1]); s.listen(64)",
+      "os.dup2(s.fileno(), 3); os.set_inheritable(3, True)",
+      "os.environ['LISTEN_FDS'] = '1'; os.environ['LISTEN_PID'] = str(os.getpid())",
+      "os.execv(sys.argv[2], sys.argv[2:])",
+    ].join("\n");
+    const p = start("nsenter", [`--net=${this.node.path}`, "--", "python3", "-c", manager, this.socket, join(BIN_DIR, "dhcp"), "daemon", "-statedir", this.stateDir]);
+    this.daemon = p;
+    await until("activated daemon serving", () => p.log.includes("listening on") || p.child.exitCode !== null);
+    return p;
+  }
+
+  /** A veth pair whose peer end is a port of cni0: `name` is a master for macvlan/ipvlan pods on the server's L2. */
+  addMaster(name: string): void {
+    this.node.exec("ip", ["link", "add", name, "type", "veth", "peer", "name", `${name}p`]);
+    this.node.exec("ip", ["link", "set", `${name}p`, "master", "cni0", "up"]);
+    this.node.exec("ip", ["link", "set", name, "up"]);
+  }
+
   async stopDaemon(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     await stop(this.daemon, signal);
   }

@@ -172,6 +172,39 @@ describe.skipIf(!isRoot || !hasDnsmasq)("dhcp ipam with a real server", () => {
     expect(add.json.code).toBe(11);
   });
 
+  it("socket activation: the daemon serves the socket systemd passes as fd 3 (LISTEN_FDS); SIGTERM leaves that socket to its owner", async () => {
+    lab.startDnsmasq();
+    const d = await lab.startActivatedDaemon();
+    expect(d.log).toContain("listening on the socket passed by systemd");
+    const pod = lab.newPod();
+    const out = await lab.run("ADD", pod, "ctr-sa");
+    expect(out.code, out.stdout + d.log).toBe(0);
+    expect(addr(pod)).toEqual([out.json.ips[0].address]);
+    expect((await lab.run("DEL", pod, "ctr-sa")).code).toBe(0);
+    await lab.stopDaemon("SIGTERM");
+    expect(d.child.exitCode).toBe(0);
+    expect(statSync(lab.socket).isSocket()).toBe(true); // systemd's (RemoveOnStop decides), not ours to unlink
+  });
+
+  it("macvlan: a macvlan pod on a master bridged to the server's L2 gets its lease, reaches the gateway, and DEL releases it", async () => {
+    lab.startDnsmasq();
+    await lab.startDaemon();
+    lab.addMaster("mv0");
+    const pod = lab.newPod();
+    const conf = { cniVersion: "1.0.0", name: "dnet", type: "macvlan", master: "mv0", ipam: { type: "dhcp", daemonSocketPath: lab.socket } };
+    const out = await lab.run("ADD", pod, "ctr-mv", { conf, plugin: "macvlan" });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    const ip = out.json.ips[0];
+    expect(ip.address).toMatch(/^10\.66\.0\.\d+\/24$/);
+    expect(addr(pod)).toEqual([ip.address]);
+    const mac = pod.ipJson<any[]>(["link", "show", "dev", "eth0"])[0].address;
+    expect(lab.serverLeases()[0]).toContain(` ${mac} ${ip.address.split("/")[0]} `);
+    pod.exec("ping", ["-c", "1", "-W", "2", "10.66.0.1"]);
+    expect((await lab.run("DEL", pod, "ctr-mv", { conf, plugin: "macvlan" })).code).toBe(0);
+    await until("lease released at the server", () => lab.serverLeases().length === 0);
+    expect(stateFiles()).toEqual([]);
+  });
+
   it("config: an unknown option name -> error 7 before the daemon is asked", async () => {
     const out = await runPlugin({ plugin: "dhcp", command: "ADD", config: lab.conf({ provide: [{ option: "bogus", value: "x" }] }), containerId: "c", netns: "/proc/self/ns/net", node: lab.node, env: { CNI_NETNS_OVERRIDE: "1" } });
     expect(out.json.code).toBe(7);
