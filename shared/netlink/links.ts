@@ -8,6 +8,7 @@ import {
   BRIDGE_VLAN_INFO_RANGE_END,
   BRIDGE_VLAN_INFO_UNTAGGED,
   decodeLink,
+  IFF_ALLMULTI,
   IFF_PROMISC,
   IFF_UP,
   RTEXT_FILTER_BRVLAN,
@@ -260,6 +261,16 @@ export function setLinkMac(r: NetlinkRequester, link: LinkRef, mac: string): voi
 export function setLinkPromisc(r: NetlinkRequester, link: LinkRef, on: boolean): void {
   const m = { ...linkTarget(link), flags: on ? IFF_PROMISC : 0, change: IFF_PROMISC };
   setLink(r, `set promisc ${on ? "on" : "off"} on ${labelOf(link)}`, m);
+}
+
+export function setLinkAllmulti(r: NetlinkRequester, link: LinkRef, on: boolean): void {
+  const m = { ...linkTarget(link), flags: on ? IFF_ALLMULTI : 0, change: IFF_ALLMULTI };
+  setLink(r, `set allmulticast ${on ? "on" : "off"} on ${labelOf(link)}`, m);
+}
+
+/** Sets the transmit queue length (IFLA_TXQLEN). */
+export function setLinkTxqlen(r: NetlinkRequester, link: LinkRef, txqlen: number): void {
+  setLink(r, `set txqueuelen ${txqlen} on ${labelOf(link)}`, { ...linkTarget(link), txqlen });
 }
 
 /** Moves link into the netns of nsFd. */

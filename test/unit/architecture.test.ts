@@ -34,6 +34,7 @@ const PURE = [
   /^shared\/ip\//,
   /^plugins\/main\/pod\/masq-backend\.ts$/,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
+  /^plugins\/meta\/tuning\/(keys|backup)\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
   /^plugins\/ipam\/dhcp\/(wire\/|config\.ts$|protocol\.ts$|daemon\/(client|flags|leases)\.ts$)/,
   /^shared\/firewall\/(hash|nft-text|nft-expr|validate|masquerade-rules|portmap-rules|iptables-legacy|masquerade|portmap|spoofcheck|none|types)\.ts$/,

@@ -28,6 +28,7 @@ const IFINFOMSG_LEN = 16;
 
 export const IFF_UP = 0x1;
 export const IFF_PROMISC = 0x100;
+export const IFF_ALLMULTI = 0x200;
 
 export const IFLA_ADDRESS = 1;
 const IFLA_BROADCAST = 2;
