@@ -14,6 +14,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   ipvlan: async () => (await import("./main/ipvlan/index.ts")).default,
   vlan: async () => (await import("./main/vlan/index.ts")).default,
   dummy: async () => (await import("./main/dummy/index.ts")).default,
+  "host-device": async () => (await import("./main/host-device/index.ts")).default,
   loopback: async () => (await import("./main/loopback/plugin.ts")).default,
   "host-local": async () => (await import("./ipam/host-local/index.ts")).default,
   static: async () => (await import("./ipam/static/index.ts")).default,

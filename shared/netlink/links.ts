@@ -278,6 +278,11 @@ export function setLinkNetns(r: NetlinkRequester, link: LinkRef, nsFd: number): 
   setLink(r, `move ${labelOf(link)} to netns fd ${nsFd}`, { ...linkTarget(link), netnsFd: nsFd });
 }
 
+/** Sets (or, with "", removes) the link's alias (IFLA_IFALIAS, `ip link set X alias Y`). */
+export function setLinkAlias(r: NetlinkRequester, link: IndexRef, alias: string): void {
+  setLink(r, `set alias "${alias}" on ${labelOf(link)}`, { ifindex: indexOf(link), alias });
+}
+
 /** Renames a link (by ifindex: a name ref would be read as the lookup key). */
 export function setLinkName(r: NetlinkRequester, link: IndexRef, name: string): void {
   setLink(r, `rename ${labelOf(link)} to ${name}`, { ifindex: indexOf(link), name: checkLinkName(name) });

@@ -3,7 +3,7 @@
 // namespace-sensitive (netlink sockets, /proc/sys writes) happens synchronously inside withNetns.
 import { closeSync, fstatSync, openSync, statfsSync } from "node:fs";
 import { ErrorCode, FatalError } from "../cni/errors.ts";
-import { setns, SysError } from "../sys/libc.ts";
+import { setns, SysError, unshareNetns } from "../sys/libc.ts";
 
 const NSFS_MAGIC = 0x6e736673;
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -62,6 +62,27 @@ export class Netns {
   /** The namespace the calling thread is in now. */
   static current(): Netns {
     return Netns.open("/proc/thread-self/ns/net");
+  }
+
+  /**
+   * A new, empty network namespace that lives as long as this handle (no bind mount, no name): the
+   * calling thread unshares into it, keeps an fd and returns to where it was. A link left inside when
+   * the handle closes follows the kernel's rules (physical devices go back to the initial netns,
+   * virtual ones are deleted), so users move everything out before closing.
+   */
+  static createAnonymous(): Netns {
+    const origin = Netns.current();
+    try {
+      unshareNetns();
+      try {
+        const fd = openSync("/proc/thread-self/ns/net", "r");
+        return new Netns("(temporary netns)", fd);
+      } finally {
+        restore(origin);
+      }
+    } finally {
+      origin.close();
+    }
   }
 
   /** device:inode, to compare two handles for "same namespace". */

@@ -16,6 +16,7 @@ function openLibc() {
     setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
     close: { args: [i32], returns: i32 },
     setns: { args: [i32, i32], returns: i32 },
+    unshare: { args: [i32], returns: i32 },
     flock: { args: [i32, i32], returns: i32 },
     __errno_location: { args: [], returns: P },
   }).symbols;
@@ -129,6 +130,11 @@ export function closeFd(fd: number): void {
 /** setns(2) on the calling thread. nstype 0 accepts any namespace kind; CLONE_NEWNET checks it. */
 export function setns(fd: number, nstype: number = CLONE_NEWNET): void {
   check(sym.setns(fd, nstype), "setns");
+}
+
+/** unshare(CLONE_NEWNET): the calling thread moves into a new, empty network namespace. */
+export function unshareNetns(): void {
+  check(sym.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)");
 }
 
 /** flock(2); with LOCK_NB returns false instead of blocking when the lock is held. */

@@ -86,6 +86,8 @@ export interface PluginCall {
   stdin?: string | Buffer;
   /** extra or overriding env; undefined values remove a variable */
   env?: Record<string, string | undefined>;
+  /** how to start the binary (overrides node), e.g. `ip netns exec` for the node's own sysfs */
+  launch?: (bin: string) => [string, string[]];
 }
 
 export interface PluginOutcome {
@@ -114,6 +116,7 @@ function pluginEnv(call: PluginCall, dir: string): Record<string, string> {
 
 function argv(call: PluginCall, dir: string): [string, string[]] {
   const bin = join(dir, call.plugin);
+  if (call.launch) return call.launch(bin);
   return call.node ? ["nsenter", [`--net=${call.node.path}`, "--", bin]] : [bin, []];
 }
 

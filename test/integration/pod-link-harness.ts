@@ -20,6 +20,8 @@ export interface RunOpts {
   /** the reference's directory instead of ours */
   reference?: boolean;
   env?: Record<string, string | undefined>;
+  /** how to start the binary instead of nsenter into the node (harness.ts PluginCall.launch) */
+  launch?: (bin: string) => [string, string[]];
 }
 
 export class LinkLab {
@@ -83,6 +85,7 @@ export class LinkLab {
       dir,
       path: dir,
       env: o.env,
+      launch: o.launch,
     });
   }
 

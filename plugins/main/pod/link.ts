@@ -5,8 +5,9 @@
 // interface equal to a host name, can then never collide).
 //
 // Users: macvlan, ipvlan, vlan (created from the host with IFLA_NET_NS_FD, or from inside the pod
-// with linkInContainer). Meant for host-device (arrive = move an existing host link in, leave =
-// move it back and restore its name) and tap (arrive = create the tap inside the pod netns).
+// with linkInContainer), dummy, tap (arrive = create the tap inside the pod netns through the tun
+// driver) and host-device (arrive = move an existing host link in through a throw-away netns, leave =
+// move it back and restore its name).
 //
 //   const link = landPodLink(h, undo, {
 //     ifname: ctx.ifname,
@@ -21,6 +22,7 @@
 import { internalError, wrapError } from "../../../shared/cni/errors.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { isExists, isNotFound } from "../../../shared/netlink/errors.ts";
+import { SysError } from "../../../shared/sys/libc.ts";
 import { deleteLink, getLinkByIndex, getLinkByName, setLinkName } from "../../../shared/netlink/links.ts";
 import type { UndoStack } from "../../../shared/undo.ts";
 import type { PodHandles } from "./handles.ts";
@@ -36,8 +38,9 @@ interface PodLinkArrival {
   what: string;
   /**
    * Makes the link exist in the pod netns under tempName: create it there (from the host handle with
-   * netnsFd = h.ctrNs.fd, or from h.ctr), or move an existing link in. EEXIST means the temporary
-   * name was taken: another one is tried. Any other error aborts (nothing was pushed on the stack).
+   * netnsFd = h.ctrNs.fd, or from h.ctr), or move an existing link in. EEXIST (netlink or a system
+   * call) means the temporary name was taken: another one is tried. Any other error aborts (nothing
+   * was pushed on the stack, so arrive leaves nothing behind when it fails).
    */
   arrive(tempName: string): void;
   /**
@@ -71,10 +74,13 @@ function arriveUnderTempName(a: PodLinkArrival): string {
       a.arrive(tempName);
       return tempName;
     } catch (e) {
-      if (!isExists(e) || attempt >= TEMP_NAME_ATTEMPTS) throw e;
+      if (!nameTaken(e) || attempt >= TEMP_NAME_ATTEMPTS) throw e;
     }
   }
 }
+
+const EEXIST = 17;
+const nameTaken = (e: unknown): boolean => isExists(e) || (e instanceof SysError && e.errno === EEXIST);
 
 /** The default inverse: delete the link by ifindex in the pod netns; gone already is fine. */
 function deleteIfPresent(h: PodHandles, link: Pick<Link, "ifindex" | "name">): void {

@@ -1,6 +1,6 @@
 // The ADD tail and CHECK of plugins that give the pod exactly one interface and leave nothing on the
-// host (macvlan, ipvlan, vlan, dummy; host-device and tap next): the result shape every one of them
-// shares, and the reference's ConfigureIface applied to the landed link.
+// host (macvlan, ipvlan, vlan, dummy, tap, host-device): the result shape every one of them shares,
+// and the reference's ConfigureIface applied to the landed link.
 import { delegateStatus } from "../../../shared/cni/delegate.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
 import { lineLogger, type CmdContext, type StatusContext } from "../../../shared/cni/plugin.ts";
@@ -41,17 +41,18 @@ function bestEffort(key: string, value: string): void {
 }
 
 interface ConfigurePodIfaceOptions {
-  /** arp_notify=1 and ndisc_notify=1 (macvlan, ipvlan: announce the new address on the shared L2) */
-  notify: boolean;
+  /**
+   * true: arp_notify=1 and ndisc_notify=1 (macvlan, ipvlan: announce the new address on the shared
+   * L2); "arp": arp_notify only (tap, as the reference); false: neither
+   */
+  notify: boolean | "arp";
 }
 
 /** Addresses, link up, routes (the reference's ConfigureIface), after the per-interface sysctls. */
 function configurePodIface(h: PodHandles, link: Link, result: Result, o: ConfigurePodIfaceOptions): void {
   h.inContainer(() => {
-    if (o.notify) {
-      bestEffort(`net/ipv4/conf/${link.name}/arp_notify`, "1");
-      bestEffort(`net/ipv6/conf/${link.name}/ndisc_notify`, "1");
-    }
+    if (o.notify) bestEffort(`net/ipv4/conf/${link.name}/arp_notify`, "1");
+    if (o.notify === true) bestEffort(`net/ipv6/conf/${link.name}/ndisc_notify`, "1");
     bestEffort(`net/ipv6/conf/${link.name}/keep_addr_on_down`, "1");
   });
   configureIface(h, link.ifindex, link.name, result, { settleV6Ms: SETTLE_V6_MS });
@@ -70,10 +71,10 @@ export function findPodInterface(result: Result, ifname: string, netns: string):
   return iface;
 }
 
-/** CHECK: the pod link exists, is of kind `kind` and has the prevResult's MAC. */
-export function checkPodLink(h: PodHandles, iface: Interface, kind: string): Link {
+/** CHECK: the pod link exists, is of kind `kind` (any kind when undefined) and has the prevResult's MAC. */
+export function checkPodLink(h: PodHandles, iface: Interface, kind: string | undefined): Link {
   const link = getLinkByName(h.ctr, iface.name) ?? fail(`Container Interface name in prevResult: ${iface.name} not found`);
-  if (link.kind !== kind) fail(`Error: Container interface ${iface.name} not of type ${kind}`);
+  if (kind !== undefined && link.kind !== kind) fail(`Error: Container interface ${iface.name} not of type ${kind}`);
   if (iface.mac && iface.mac !== link.mac) fail(`Interface ${iface.name} Mac ${iface.mac} doesn't match container Mac: ${link.mac}`);
   return link;
 }
@@ -94,10 +95,17 @@ interface PodIfaceAdd {
    * link in the pod netns under a temporary name (see pod/link.ts).
    */
   prepare(h: PodHandles): (tempName: string) => void;
+  /** The inverse of arrive for rollback (pod/link.ts `leave`); default: delete the link. */
+  leave?(h: PodHandles, link: Link): void;
+  /**
+   * Settings applied once the link carries its final name, before IPAM (tap: MTU, MAC, bridge);
+   * returns the link as it is then (its MAC goes into the result). Undone with the link itself.
+   */
+  afterLanding?(h: PodHandles, link: Link): Link;
   /** The IPs to apply, registering their own rollback (IPAM ADD); undefined = L2 only (link up). */
   addresses(undo: UndoStack): Promise<Result | undefined>;
-  /** arp_notify/ndisc_notify on the interface (macvlan, ipvlan) */
-  notify: boolean;
+  /** arp_notify/ndisc_notify on the interface (macvlan, ipvlan), arp_notify only (tap) */
+  notify: boolean | "arp";
   /** the network's dns, replacing IPAM's ({} drops it), or "ipam" to keep IPAM's (dummy) */
   dns: DNS | "ipam";
 }
@@ -108,7 +116,9 @@ export async function addPodIface(ctx: CmdContext, o: PodIfaceAdd): Promise<Resu
   return withPodHandles(ctx.netns, (h) =>
     new UndoStack().run(async (undo) => {
       const arrive = o.prepare(h);
-      const link = landPodLink(h, undo, { ifname: ctx.ifname, what: o.what, arrive });
+      const leave = o.leave && ((l: Link) => o.leave!(h, l));
+      const landed = landPodLink(h, undo, { ifname: ctx.ifname, what: o.what, arrive, leave });
+      const link = o.afterLanding ? o.afterLanding(h, landed) : landed;
       const ipam = await o.addresses(undo);
       if (!ipam) return withDns(podIfaceResult(ctx, bringUp(h, link)), o.dns);
       const result = podIfaceResult(ctx, link, ipam);

@@ -41,6 +41,7 @@ export const IFLA_TXQLEN = 13;
 const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
 const IFLA_NET_NS_PID = 19;
+const IFLA_IFALIAS = 20;
 export const IFLA_AF_SPEC = 26;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
@@ -224,6 +225,8 @@ export interface LinkRequest {
   operstate?: number;
   netnsFd?: number;
   netnsPid?: number;
+  /** IFLA_IFALIAS; "" removes the alias */
+  alias?: string;
   linkinfo?: LinkInfoRequest;
   protinfo?: BridgePortAttrs;
   /** IFLA_AF_SPEC under AF_BRIDGE: IFLA_BRIDGE_FLAGS (if set) then the VLAN entries in order. */
@@ -244,6 +247,8 @@ export interface Link {
   mtu?: number;
   mac?: string;
   broadcast?: string;
+  /** IFLA_IFALIAS (absent when the link has none) */
+  alias?: string;
   master?: number;
   /** IFLA_LINK: for a veth the peer's ifindex (in the netns of linkNetnsid, if set). */
   linkIndex?: number;
@@ -365,6 +370,8 @@ export function writeLink(w: NlWriter, m: LinkRequest): void {
   if (m.operstate !== undefined) w.attrU8(IFLA_OPERSTATE, m.operstate);
   if (m.netnsFd !== undefined) w.attrU32(IFLA_NET_NS_FD, m.netnsFd);
   if (m.netnsPid !== undefined) w.attrU32(IFLA_NET_NS_PID, m.netnsPid);
+  // the kernel takes the attribute's whole length as the alias: no NUL, and length 0 deletes it
+  if (m.alias !== undefined) w.attrBytes(IFLA_IFALIAS, new TextEncoder().encode(m.alias));
   if (m.linkinfo) writeLinkInfo(w, m.linkinfo);
   if (m.protinfo) {
     w.nest(IFLA_PROTINFO | NLA_F_NESTED);
@@ -500,6 +507,7 @@ export function decodeLink(dv: DataView, off: number, end: number): Link {
       case IFLA_MTU: link.mtu = attrU32(dv, o, l); break;
       case IFLA_ADDRESS: link.mac = formatMac(attrView(dv, o, l)); break;
       case IFLA_BROADCAST: link.broadcast = formatMac(attrView(dv, o, l)); break;
+      case IFLA_IFALIAS: link.alias = attrStr(dv, o, l); break;
       case IFLA_MASTER: link.master = attrU32(dv, o, l); break;
       case IFLA_LINK: link.linkIndex = attrU32(dv, o, l); break;
       case IFLA_LINK_NETNSID: link.linkNetnsid = attrI32(dv, o, l); break;
