@@ -70,15 +70,28 @@ function write(fd: number, s: string): void {
 declare const TSCNI_VERSION: string | undefined;
 const VERSION = typeof TSCNI_VERSION === "string" ? TSCNI_VERSION : "v0.0.0-dev";
 
-/** `tscni run ...`: the conflist executor, imported only on that path. */
-async function runCommand(): Promise<number> {
-  const { runMain } = await import("./cmd/run/main.ts");
-  return runMain({ argv: process.argv.slice(3), env: process.env, stdout: (s) => write(1, s), stderr: (s) => write(2, s) });
+/** An operator command's entry (cmd/<name>/main.ts): argv after the command name; resolves with the exit code. */
+type Command = (io: {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  stdout(s: string): void;
+  stderr(s: string): void;
+}) => number | Promise<number>;
+
+/** `tscni <command> ...`: operator commands, each imported only on its own path (never by a plugin). */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./cmd/run/main.ts")).runMain,
+  endpoints: async () => (await import("./cmd/endpoints/main.ts")).endpointsMain,
+};
+
+async function runCommand(load: () => Promise<Command>): Promise<number> {
+  const command = await load();
+  return command({ argv: process.argv.slice(3), env: process.env, stdout: (s) => write(1, s), stderr: (s) => write(2, s) });
 }
 
 async function main(): Promise<number> {
   const name = invokedName();
-  if (name === "run" && process.argv[2] === "run") return runCommand();
+  if (process.argv[2] === name && Object.hasOwn(COMMANDS, name)) return runCommand(COMMANDS[name]!);
   if ((name === "tscni" || name === "bun") && process.argv[2] === "--version") {
     write(1, `tscni ${VERSION}\n`); // read by scripts/release
     return 0;
@@ -88,7 +101,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (name === "tscni" || name === "bun") {
-    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n`);
+    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n       tscni endpoints [--network N] [--json]  (every attachment on this node)\n       tscni --version\n`);
     return 0;
   }
   // `dhcp daemon ...` (or `tscni dhcp daemon ...`): a long-running mode instead of a CNI call

@@ -3,6 +3,7 @@ import { parseCniArgs } from "../../shared/cni/args.ts";
 import { splitPath } from "../../shared/cni/env.ts";
 import { isObject, parseJsonText, type JsonObject } from "../../shared/cni/json.ts";
 import { formatHashWithPrefix } from "../../shared/firewall/hash.ts";
+import { splitFlags, UsageError } from "../flags.ts";
 import { DEFAULT_CACHE_DIR } from "./cache.ts";
 import type { GcAttachment } from "./conflist.ts";
 
@@ -36,34 +37,7 @@ export interface RunArgs {
 
 const FLAGS = new Set(["--id", "--ifname", "--cap-args", "--args", "--valid", "--plugin-dir", "--cache-dir"]);
 
-/** A bad command line: printed with the usage text, exit status 2. */
-export class RunUsageError extends Error {
-  constructor(why: string) {
-    super(`tscni run: ${why}`);
-    this.name = "RunUsageError";
-  }
-}
-
-const usage = (why: string) => new RunUsageError(why);
-
-function splitFlags(argv: readonly string[]): { positional: string[]; flags: Map<string, string> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf("=");
-    const [name, inline] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    if (!name.startsWith("--")) {
-      positional.push(a);
-      continue;
-    }
-    if (!FLAGS.has(name)) throw usage(`unknown flag ${name}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw usage(`${name} needs a value`);
-    flags.set(name, value);
-  }
-  return { positional, flags };
-}
+const usage = (why: string) => new UsageError("run", why);
 
 function capArgsOf(text: string | undefined): JsonObject {
   if (text === undefined) return {};
@@ -85,7 +59,7 @@ export function parseValid(text: string): GcAttachment[] {
 }
 
 export function parseRunArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): RunArgs {
-  const { positional, flags } = splitFlags(argv);
+  const { positional, flags } = splitFlags(argv, { command: "run", valued: FLAGS });
   const [verb, conflist, netns = "", ...extra] = positional;
   if (!RUN_VERBS.includes(verb as RunVerb)) throw usage(`unknown verb ${JSON.stringify(verb ?? "")}`);
   if (!conflist) throw usage("missing CONFLIST");

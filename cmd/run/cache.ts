@@ -10,7 +10,7 @@ export const CACHE_KIND = "cniCacheV1";
 /** libcni's CacheDir */
 export const DEFAULT_CACHE_DIR = "/var/lib/cni";
 
-interface CachedAttachment {
+export interface CachedAttachment {
   readonly containerId: string;
   readonly ifName: string;
   readonly networkName: string;

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { CniError, internalError, ioFailure } from "../../shared/cni/errors.ts";
 import { goIndent } from "../../shared/cni/json.ts";
 import { CURRENT_VERSION } from "../../shared/cni/types.ts";
-import { parseRunArgs, RunUsageError, USAGE, type RunArgs } from "./args.ts";
+import { UsageError } from "../flags.ts";
+import { parseRunArgs, USAGE, type RunArgs } from "./args.ts";
 import { readCachedEntry } from "./cache.ts";
 import { parseConfList, type ConfList } from "./conflist.ts";
 import { execPlugin } from "./exec.ts";
@@ -63,7 +64,7 @@ export function runMain(io: RunIO): number {
     if (result !== undefined) io.stdout(goIndent(result) + "\n");
     return 0;
   } catch (e) {
-    if (e instanceof RunUsageError) {
+    if (e instanceof UsageError) {
       io.stderr(`${e.message}\n${USAGE}`);
       return 2;
     }

@@ -86,6 +86,52 @@ function holderKey(id: string, ifname: string): string {
   return id.trim() + LINE_BREAK + ifname;
 }
 
+/** A network directory's allocation files (name, trimmed content), sorted like filepath.Walk. */
+function readEntries(dir: string): Array<{ name: string; content: string }> {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw storeError("open", dir, e);
+  }
+  const out: Array<{ name: string; content: string }> = [];
+  for (const d of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (d.isDirectory() || isBookkeepingFile(d.name)) continue;
+    try {
+      out.push({ name: d.name, content: fs.readFileSync(path.join(dir, d.name), "utf8").trim() });
+    } catch {
+      // vanished or unreadable: skipped, as the reference's Walk callback does
+    }
+  }
+  return out;
+}
+
+/** One allocation file as an operator tool sees it. */
+export interface Allocation {
+  readonly ip: IP;
+  /** the file itself, e.g. to remove an orphan */
+  readonly file: string;
+  /** "" for an empty file (a crash between create and write) */
+  readonly containerId: string;
+  /** undefined for a legacy cid-only file */
+  readonly ifname?: string;
+}
+
+/**
+ * The allocations of one network directory (<dataDir>/<network>), read without the lock and without
+ * creating anything: a snapshot for `tscni endpoints`/`audit`. Files not named by an IP are skipped.
+ */
+export function readAllocations(dir: string): Allocation[] {
+  const out: Allocation[] = [];
+  for (const e of readEntries(dir)) {
+    const ip = parseIP(e.name);
+    if (!ip) continue;
+    const h = parseHolder(e.content);
+    out.push({ ip, file: path.join(dir, e.name), containerId: h.containerId, ...(h.ifname !== undefined && { ifname: h.ifname }) });
+  }
+  return out;
+}
+
 export class DiskStore {
   private lockFd: number;
   private depth = 0;
@@ -172,22 +218,7 @@ export class DiskStore {
 
   /** Allocation files (name, trimmed content), sorted like filepath.Walk; unreadable files skipped. */
   entries(): Array<{ name: string; content: string }> {
-    let names: fs.Dirent[];
-    try {
-      names = fs.readdirSync(this.dir, { withFileTypes: true });
-    } catch (e) {
-      throw storeError("open", this.dir, e);
-    }
-    const out: Array<{ name: string; content: string }> = [];
-    for (const d of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (d.isDirectory() || isBookkeepingFile(d.name)) continue;
-      try {
-        out.push({ name: d.name, content: fs.readFileSync(this.file(d.name), "utf8").trim() });
-      } catch {
-        // vanished or unreadable: skipped, as the reference's Walk callback does
-      }
-    }
-    return out;
+    return readEntries(this.dir);
   }
 
   /** IPs held by (id, ifname) or by id in a legacy file, like GetByID. */

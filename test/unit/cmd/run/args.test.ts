@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRunArgs, parseValid, RunUsageError } from "../../../../cmd/run/args.ts";
+import { UsageError } from "../../../../cmd/flags.ts";
+import { parseRunArgs, parseValid } from "../../../../cmd/run/args.ts";
 
 describe("parseRunArgs", () => {
   it("parseRunArgs: add with every flag -> parsed", () => {
@@ -44,11 +45,11 @@ describe("parseRunArgs", () => {
     [["add", "/c", "/ns", "--id"]],
     [["add", "/c", "/ns", "--cap-args", "[1]"]],
   ])("parseRunArgs: %j -> usage error", (argv) => {
-    expect(() => parseRunArgs(argv, {})).toThrow(RunUsageError);
+    expect(() => parseRunArgs(argv, {})).toThrow(UsageError);
   });
 
   it("parseValid: empty parts ignored; a third part -> usage error", () => {
     expect(parseValid(",a,")).toEqual([{ containerID: "a", ifname: "eth0" }]);
-    expect(() => parseValid("a/b/c")).toThrow(RunUsageError);
+    expect(() => parseValid("a/b/c")).toThrow(UsageError);
   });
 });
