@@ -1,4 +1,5 @@
 // The readable table of `tscni endpoints`. Pure.
+import { familyOf } from "../../shared/ip/index.ts";
 import type { Endpoint, PortMappingView, ShapingView } from "./model.ts";
 
 const COLUMNS = ["NETWORK", "CONTAINER", "IFNAME", "IPS", "HOST-IF", "PORTS", "SHAPING", "PLUGINS", "SOURCE"] as const;
@@ -14,7 +15,8 @@ export function formatRate(bits: number): string {
 }
 
 function port(m: PortMappingView): string {
-  return `${m.hostIP ? (m.hostIP.includes(":") ? `[${m.hostIP}]:` : `${m.hostIP}:`) : ""}${m.hostPort}->${m.containerPort}/${m.protocol}`;
+  const host = !m.hostIP ? "" : familyOf(m.hostIP) === 6 ? `[${m.hostIP}]:` : `${m.hostIP}:`;
+  return `${host}${m.hostPort}->${m.containerPort}/${m.protocol}`;
 }
 
 function shaping(b: ShapingView | undefined): string {
