@@ -119,7 +119,7 @@ function startServer(pod: Pod, name: string): Promise<() => void> {
 
 /** One request; `wait` seconds for the answer (short when the path is expected to be closed). */
 function probe(from: TestNetns, proto: "tcp" | "udp", host: string, port: number, wait = 1.5): string {
-  const r = spawnSync("ip", ["netns", "exec", from.name, "python3", "-c", CLIENT, proto, host, String(port), String(wait)], { encoding: "utf8", timeout: 5000 });
+  const r = spawnSync("ip", ["netns", "exec", from.name, "python3", "-c", CLIENT, proto, host, String(port), String(wait)], { encoding: "utf8", timeout: 60_000 }); // a hang guard only: python start-up alone can take seconds on a loaded machine
   return r.stdout.trim();
 }
 
@@ -193,7 +193,7 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
       await delPod(a, maps);
       await delPod(b, undefined);
     }
-  }, 60_000);
+  }, 300_000); // 15 probes, each a python start-up: slow on a loaded machine
 
   it("add: hostIP 127.0.0.1 -> only that address forwards; conflicting port of another pod -> error 100 naming the holder", async () => {
     const maps: Mapping[] = [{ hostPort: 9090, containerPort: 80, hostIP: "127.0.0.1" }];
@@ -213,17 +213,17 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
       c.delete();
       await delPod(a, maps);
     }
-  }, 30_000);
+  }, 180_000);
 
   it.each([
-    ["unknown protocol", { mappings: [{ hostPort: 7001, containerPort: 80, protocol: "icmp" }] }, 7],
-    ["host port 0", { mappings: [{ hostPort: 0, containerPort: 80 }] }, 7],
-    ["host port 70000", { mappings: [{ hostPort: 70000, containerPort: 80 }] }, 7],
-    ["negative container port", { mappings: [{ hostPort: 7002, containerPort: -80 }] }, 7],
-    ["hostIP of the wrong family", { mappings: [{ hostPort: 7003, containerPort: 80, hostIP: "fd61::1" }], v4only: true }, 7],
-    ["markMasqBit 40", { mappings: [{ hostPort: 7004, containerPort: 80 }], keys: { markMasqBit: 40 } }, 7],
-    ["iptables-syntax conditions", { mappings: [{ hostPort: 7005, containerPort: 80 }], keys: { conditionsV4: ["-s", "1.2.3.4"] } }, 7],
-  ])("add: %s -> CNI error %i, no residue", async (_n, c: { mappings: Mapping[]; keys?: Json; v4only?: boolean }, code) => {
+    ["unknown protocol", 7, { mappings: [{ hostPort: 7001, containerPort: 80, protocol: "icmp" }] }],
+    ["host port 0", 7, { mappings: [{ hostPort: 0, containerPort: 80 }] }],
+    ["host port 70000", 7, { mappings: [{ hostPort: 70000, containerPort: 80 }] }],
+    ["negative container port", 7, { mappings: [{ hostPort: 7002, containerPort: -80 }] }],
+    ["hostIP of the wrong family", 7, { mappings: [{ hostPort: 7003, containerPort: 80, hostIP: "fd61::1" }], v4only: true }],
+    ["markMasqBit 40", 7, { mappings: [{ hostPort: 7004, containerPort: 80 }], keys: { markMasqBit: 40 } }],
+    ["iptables-syntax conditions", 7, { mappings: [{ hostPort: 7005, containerPort: 80 }], keys: { conditionsV4: ["-s", "1.2.3.4"] } }],
+  ])("add: %s -> CNI error %i, no residue", async (_n, code, c: { mappings: Mapping[]; keys?: Json; v4only?: boolean }) => {
     const before = comments();
     const pod = { ns: createNetns("pmbad"), cid: "bad-input" };
     try {
