@@ -22,6 +22,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   portmap: async () => (await import("./meta/portmap/index.ts")).default,
   bandwidth: async () => (await import("./meta/bandwidth/index.ts")).default,
   tuning: async () => (await import("./meta/tuning/index.ts")).default,
+  firewall: async () => (await import("./meta/firewall/index.ts")).default,
 };
 
 /** A long-running mode of a plugin (`dhcp daemon [flags]`): resolves with the exit code. */

@@ -2,7 +2,7 @@
 // binary, table or chain means there is nothing to clean: never an error.
 import { existsSync, readFileSync } from "node:fs";
 import { jumpsTo, legacyMasqChains, legacyPortmapChains, type LegacyChain } from "./iptables-legacy.ts";
-import type { NftRunner } from "./types.ts";
+import type { IptablesFlavor, IptablesRunner, NftRunner } from "./types.ts";
 import { validateContainerId, validateNetworkName } from "./validate.ts";
 
 const SEARCH = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
@@ -98,4 +98,53 @@ export function teardownLegacyIptablesPortmap(network: string, containerId: stri
   validateNetworkName(network);
   validateContainerId(containerId);
   removeAll(legacyPortmapChains(network, containerId), nft);
+}
+
+// ---- the firewall meta plugin's runner: iptables-save / iptables-restore of the filter table ----
+
+const FLAVOR_BINARIES = {
+  ip: { legacy: "iptables-legacy", nft: "iptables-nft", any: "iptables", tables: "/proc/net/ip_tables_names" },
+  ip6: { legacy: "ip6tables-legacy", nft: "ip6tables-nft", any: "ip6tables", tables: "/proc/net/ip6_tables_names" },
+} as const;
+
+/** `<flavour binary>-<suffix>`, else the unflavoured one (a node with only one iptables installed). */
+function flavorBinary(family: "ip" | "ip6", flavor: IptablesFlavor, suffix: "save" | "restore"): string | undefined {
+  const b = FLAVOR_BINARIES[family];
+  return findBinary(`${b[flavor]}-${suffix}`) ?? findBinary(`${b.any}-${suffix}`);
+}
+
+function legacyFilterLoaded(family: "ip" | "ip6"): boolean {
+  try {
+    return readFileSync(FLAVOR_BINARIES[family].tables, "utf8").split("\n").includes("filter");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Production IptablesRunner. Which flavours hold a chain is asked cheaply, without forking: iptables-nft
+ * keeps the filter table as nft table `<family> filter` (one targeted NFT_MSG_GETCHAIN); legacy iptables
+ * only if its filter table is loaded in this netns (then FORWARD exists; other chains may, so say yes).
+ */
+export function systemIptables(nft: NftRunner): IptablesRunner {
+  return {
+    flavorsWith(family, chain) {
+      const out: IptablesFlavor[] = [];
+      if (legacyFilterLoaded(family) && findBinary(FLAVOR_BINARIES[family].legacy) !== undefined) out.push("legacy");
+      if (nft.available() && nft.chainExists(family, "filter", chain)) out.push("nft");
+      return out;
+    },
+    save(family, flavor) {
+      const bin = flavorBinary(family, flavor, "save");
+      if (!bin) return undefined;
+      const p = Bun.spawnSync([bin, "-t", "filter"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      return p.exitCode === 0 ? p.stdout.toString() : undefined;
+    },
+    restore(family, flavor, text) {
+      const bin = flavorBinary(family, flavor, "restore");
+      if (!bin) return { ok: false, error: `${FLAVOR_BINARIES[family].any}-restore not found` };
+      const p = Bun.spawnSync([bin, ...WAIT, "--noflush"], { stdin: new TextEncoder().encode(text), stdout: "pipe", stderr: "pipe" });
+      return { ok: p.exitCode === 0, error: p.stderr.toString() || p.stdout.toString() };
+    },
+  };
 }

@@ -27,6 +27,8 @@ export function iifnameOf(exprs: readonly NftExpr[] | undefined): string | undef
 
 interface MasqMatch {
   saddr?: string;
+  /** `<f> daddr X` (a host address compared for equality) */
+  daddr?: string;
   daddrNot?: string;
   masquerade: boolean;
 }
@@ -68,13 +70,15 @@ function applyCmp(e: NftExpr, reg: RegValue, nfproto: number | undefined, out: M
   const f = FIELDS[nfprotoOf(nfproto, reg)];
   if (reg.offset === f.saddr && reg.len === f.size && e.op === NFT_CMP_EQ && !reg.mask && e.data.length === f.size) {
     out.saddr = formatIp(e.data);
+  } else if (reg.offset === f.daddr && reg.len === f.size && e.op === NFT_CMP_EQ && !reg.mask && e.data.length === f.size) {
+    out.daddr = formatIp(e.data);
   } else if (reg.offset === f.daddr && e.op === NFT_CMP_NEQ) {
     out.daddrNot = prefixText(e.data, f.size, reg.mask);
   }
   return nfproto;
 }
 
-/** Reads `<f> saddr X <f> daddr != S masquerade` back out of a rule's expressions. */
+/** Reads `<f> saddr X <f> daddr [!=] S masquerade` back out of a rule's expressions (also the firewall's address matches). */
 export function masqMatchOf(exprs: readonly NftExpr[] | undefined): MasqMatch {
   const out: MasqMatch = { masquerade: false };
   const regs = new Map<number, RegValue>();

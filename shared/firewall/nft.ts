@@ -2,16 +2,29 @@
 // reads targeted nfnetlink requests. Production passes the system runner (system.ts builds it in a
 // plugin's entry); unit tests pass a fake. All calls act on the calling thread's network namespace.
 import { teardownLegacyIptablesMasq, teardownLegacyIptablesPortmap } from "./iptables.ts";
+import * as forward from "./forward.ts";
 import * as masq from "./masquerade.ts";
 import * as portmap from "./portmap.ts";
 import * as spoof from "./spoofcheck.ts";
 import type {
-  FirewallDriver, MasqAttachment, MasqSetup, NftRunner, PortConflict, PortForwardSetup, SpoofCheck, SpoofCheckEntry, ValidAttachment,
+  FirewallDriver, ForwardSetup, ForwardTeardown, IngressPolicySetup, IptablesRunner, MasqAttachment, MasqSetup, NftRunner, PortConflict,
+  PortForwardSetup, SpoofCheck, SpoofCheckEntry, ValidAttachment,
 } from "./types.ts";
+
+/** No iptables on the node: the firewall meta plugin's rules all go to nftables. */
+const NO_IPTABLES: IptablesRunner = {
+  flavorsWith: () => [],
+  save: () => undefined,
+  restore: () => ({ ok: false, error: "iptables is not available" }),
+};
 
 export class NftFirewall implements FirewallDriver {
   readonly name = "nftables" as const;
-  constructor(private readonly nft: NftRunner) {}
+  /** `ipt`: the iptables binaries, used only by the firewall meta plugin where an iptables FORWARD chain exists. */
+  constructor(
+    private readonly nft: NftRunner,
+    private readonly ipt: IptablesRunner = NO_IPTABLES,
+  ) {}
 
   available(): boolean {
     return this.nft.available();
@@ -65,5 +78,21 @@ export class NftFirewall implements FirewallDriver {
   }
   teardownLegacyPortForward(network: string, containerId: string): void {
     teardownLegacyIptablesPortmap(network, containerId, this.nft);
+  }
+
+  setupForward(s: ForwardSetup): void {
+    forward.setupForward(this.nft, this.ipt, s);
+  }
+  teardownForward(t: ForwardTeardown): void {
+    forward.teardownForward(this.nft, this.ipt, t);
+  }
+  checkForward(s: ForwardSetup): void {
+    forward.checkForward(this.nft, this.ipt, s);
+  }
+  setupIngressPolicy(p: IngressPolicySetup): void {
+    forward.setupIngressPolicy(this.nft, this.ipt, p);
+  }
+  gcForward(network: string, validContainerIds: ReadonlySet<string>): void {
+    forward.gcForward(this.nft, this.ipt, network, validContainerIds);
   }
 }

@@ -25,4 +25,9 @@ export class NoneFirewall implements FirewallDriver {
   gcSpoofCheck(): void {}
   teardownLegacyIPMasq(): void {}
   teardownLegacyPortForward(): void {}
+  setupForward(): void {}
+  teardownForward(): void {}
+  checkForward(): void {}
+  setupIngressPolicy(): void {}
+  gcForward(): void {}
 }

@@ -149,6 +149,67 @@ interface PortForwardOps {
   gcPortForward(network: string, validContainerIds: ReadonlySet<string>): void;
 }
 
+/** Where forward rules live: the iptables filter table of one flavour, or tscni's own nft table. */
+export type IptablesFlavor = "nft" | "legacy";
+
+/**
+ * The firewall meta plugin's per-container forward acceptance: traffic from the container, replies to
+ * it and DNAT'ed (published-port) connections to it are accepted, after the operator's admin chain.
+ */
+export interface ForwardSetup {
+  readonly network: string;
+  readonly containerId: string;
+  /** Plain container addresses (no prefix), IPv4 and IPv6. */
+  readonly ips: readonly string[];
+  /** The operator's override chain, jumped to first (`iptablesAdminChainName`, default CNI-ADMIN). */
+  readonly adminChain: string;
+}
+
+/** DEL: tscni's entries are found by their tag; `ips` (from prevResult) finds the reference's untagged rules. */
+export interface ForwardTeardown {
+  readonly network: string;
+  readonly containerId: string;
+  readonly ips: readonly string[];
+}
+
+/** firewall `ingressPolicy` other than open: per-bridge isolation rules (never removed by one pod's DEL). */
+export interface IngressPolicySetup {
+  readonly network: string;
+  /** The bridge (prevResult.interfaces[0].name, as the reference). */
+  readonly bridge: string;
+  readonly policy: "same-bridge" | "isolated";
+  readonly families: readonly ("ip" | "ip6")[];
+}
+
+/**
+ * The iptables binaries, for forward rules on a node whose iptables filter FORWARD chain exists (an
+ * ACCEPT in tscni's own nft table cannot overrule its DROP). shared/firewall/iptables.ts in production.
+ */
+export interface IptablesRunner {
+  /** The flavours whose filter table of `family` holds `chain` (e.g. FORWARD, CNI-FORWARD). */
+  flavorsWith(family: "ip" | "ip6", chain: string): readonly IptablesFlavor[];
+  /** `<x>tables-save -t filter`; undefined when the binary is missing or the table cannot be read. */
+  save(family: "ip" | "ip6", flavor: IptablesFlavor): string | undefined;
+  /** `<x>tables-restore --noflush` of `text` (one atomic commit). */
+  restore(family: "ip" | "ip6", flavor: IptablesFlavor, text: string): { readonly ok: boolean; readonly error: string };
+}
+
+/** The firewall meta plugin (plugins/meta/firewall): forward acceptance and ingress policy. */
+interface ForwardOps {
+  setupForward(s: ForwardSetup): void;
+  /** Removes the container's entries (and the reference's rules for `ips`), wherever they are; missing = done. */
+  teardownForward(t: ForwardTeardown): void;
+  /** Throws FirewallCheckError when a chain jump or one of the container's rules is missing. */
+  checkForward(s: ForwardSetup): void;
+  /** Idempotent: adds the bridge's isolation rules when absent. */
+  setupIngressPolicy(p: IngressPolicySetup): void;
+  /**
+   * Removes this network's forward entries whose container is not in `validContainerIds`; when none of
+   * the network's containers remains, also its ingress-policy rules.
+   */
+  gcForward(network: string, validContainerIds: ReadonlySet<string>): void;
+}
+
 /** MAC spoofing check on a bridge port (bridge `macspoofchk`). */
 interface SpoofCheckOps {
   setupSpoofCheck(s: SpoofCheck): void;
@@ -174,7 +235,7 @@ interface LegacyCleanupOps {
  * firewall meta plugin's forward rules) is one more `...Ops` interface extended here and implemented by
  * each driver; the compiler then lists every driver that lacks it.
  */
-export interface FirewallDriver extends MasqueradeOps, PortForwardOps, SpoofCheckOps, LegacyCleanupOps {
+export interface FirewallDriver extends MasqueradeOps, PortForwardOps, SpoofCheckOps, LegacyCleanupOps, ForwardOps {
   readonly name: "nftables" | "none";
   /** STATUS: can this driver program the firewall on this node? */
   available(): boolean;

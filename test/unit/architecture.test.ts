@@ -37,7 +37,7 @@ const PURE = [
   /^plugins\/meta\/tuning\/(keys|backup)\.ts$/,
   /^plugins\/ipam\/host-local\/(config|range|allocator|dns)\.ts$/,
   /^plugins\/ipam\/dhcp\/(wire\/|config\.ts$|protocol\.ts$|daemon\/(client|flags|leases)\.ts$)/,
-  /^shared\/firewall\/(hash|nft-text|nft-expr|validate|masquerade-rules|portmap-rules|iptables-legacy|masquerade|portmap|spoofcheck|none|types)\.ts$/,
+  /^shared\/firewall\/(hash|nft-text|nft-expr|validate|masquerade-rules|portmap-rules|iptables-legacy|masquerade|portmap|spoofcheck|none|types|forward|forward-rules|forward-iptables|forward-nft)\.ts$/,
 ];
 
 describe("architecture", () => {

@@ -2,7 +2,7 @@
 // as "<method> <args>" and changes the fake's idea of what the node holds; an injected failure
 // changes nothing and throws. empty() says whether everything set up was torn down again.
 import { StepLog } from "./steps.ts";
-import { FirewallCheckError, FirewallError, type FirewallDriver, type MasqAttachment, type MasqSetup, type PortConflict, type PortForwardSetup, type SpoofCheck, type SpoofCheckEntry, type ValidAttachment } from "../../../shared/firewall/types.ts";
+import { FirewallCheckError, FirewallError, type FirewallDriver, type ForwardSetup, type ForwardTeardown, type IngressPolicySetup, type MasqAttachment, type MasqSetup, type PortConflict, type PortForwardSetup, type SpoofCheck, type SpoofCheckEntry, type ValidAttachment } from "../../../shared/firewall/types.ts";
 
 type Method = Exclude<keyof FirewallDriver, "name">;
 
@@ -14,6 +14,10 @@ export class FakeFirewall implements FirewallDriver {
   /** "<containerId> <network>" -> forwards */
   readonly forwards = new Map<string, PortForwardSetup>();
   readonly spoof = new Map<string, SpoofCheck>();
+  /** "<containerId> <network>" -> forward acceptance (firewall meta plugin) */
+  readonly accepts = new Map<string, ForwardSetup>();
+  /** "<network> <bridge>" -> ingress policy */
+  readonly ingress = new Map<string, IngressPolicySetup>();
   /** The next call of a method throws this (once), changing nothing. */
   readonly failWith = new Map<Method, Error>();
 
@@ -21,7 +25,7 @@ export class FakeFirewall implements FirewallDriver {
   constructor(private readonly steps?: StepLog) {}
 
   empty(): boolean {
-    return this.masq.size === 0 && this.forwards.size === 0 && this.spoof.size === 0;
+    return this.masq.size === 0 && this.forwards.size === 0 && this.spoof.size === 0 && this.accepts.size === 0;
   }
 
   private op(method: Method, ...args: unknown[]): void {
@@ -105,6 +109,32 @@ export class FakeFirewall implements FirewallDriver {
   }
   teardownLegacyPortForward(network: string, containerId: string): void {
     this.op("teardownLegacyPortForward", network, containerId);
+  }
+
+  setupForward(s: ForwardSetup): void {
+    this.op("setupForward", s.containerId, s.network, s.ips.join(","), s.adminChain);
+    this.accepts.set(`${s.containerId} ${s.network}`, s);
+  }
+  teardownForward(t: ForwardTeardown): void {
+    this.op("teardownForward", t.containerId, t.network, t.ips.join(","));
+    this.accepts.delete(`${t.containerId} ${t.network}`);
+  }
+  checkForward(s: ForwardSetup): void {
+    this.op("checkForward", s.containerId, s.network);
+    if (!this.accepts.has(`${s.containerId} ${s.network}`)) throw new FirewallCheckError("forward rules missing");
+  }
+  setupIngressPolicy(p: IngressPolicySetup): void {
+    this.op("setupIngressPolicy", p.network, p.bridge, p.policy, p.families.join(","));
+    this.ingress.set(`${p.network} ${p.bridge}`, p);
+  }
+  gcForward(network: string, valid: ReadonlySet<string>): void {
+    this.op("gcForward", network, [...valid].join(","));
+    for (const k of [...this.accepts.keys()]) {
+      const [cid, net] = k.split(" ");
+      if (net === network && !valid.has(cid!)) this.accepts.delete(k);
+    }
+    const left = [...this.accepts.keys()].some((k) => k.split(" ")[1] === network);
+    if (!left) for (const k of [...this.ingress.keys()]) if (k.split(" ")[0] === network) this.ingress.delete(k);
   }
 }
 

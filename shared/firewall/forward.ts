@@ -1,0 +1,90 @@
+// Where the firewall meta plugin's rules go, per address family: into the iptables filter table of each
+// flavour (nft or legacy) whose FORWARD chain exists, since an ACCEPT in tscni's own nft table cannot
+// overrule a DROP there (Docker sets FORWARD's policy to DROP); else into tscni's table inet cni_firewall.
+// DEL and GC look in every place that may hold rules, so a node whose iptables appeared or vanished
+// between ADD and DEL still ends clean.
+import { checkForwardIptables, gcIptables, setupForwardIptables, setupIngressIptables, teardownForwardIptables } from "./forward-iptables.ts";
+import { checkForwardNft, gcForwardNft, setupForwardNft, setupIngressNft, teardownForwardNft } from "./forward-nft.ts";
+import { CNI_FORWARD, FAMILIES, FORWARD, hostAddress, STAGE1, validateChainName, type Family } from "./forward-rules.ts";
+import { validateContainerId, validateNetworkName } from "./validate.ts";
+import type { ForwardSetup, ForwardTeardown, IngressPolicySetup, IptablesRunner, NftRunner } from "./types.ts";
+
+function ipsOf(ips: readonly string[], family: Family): string[] {
+  return ips.map(hostAddress).filter((a) => a.family === family).map((a) => a.ip);
+}
+
+function validate(s: { network: string; containerId: string; ips: readonly string[] }): void {
+  validateNetworkName(s.network);
+  validateContainerId(s.containerId);
+  s.ips.forEach(hostAddress);
+}
+
+/** Runs every step, then throws the first failure (or all of them). */
+function all(steps: (() => void)[]): void {
+  const errors: Error[] = [];
+  for (const step of steps) {
+    try {
+      step();
+    } catch (e) {
+      errors.push(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join("; "));
+}
+
+export function setupForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
+  validate(s);
+  validateChainName(s.adminChain);
+  const native: string[] = [];
+  for (const family of FAMILIES) {
+    const ips = ipsOf(s.ips, family);
+    if (ips.length === 0) continue;
+    const flavors = ipt.flavorsWith(family, FORWARD);
+    if (flavors.length === 0) native.push(...ips);
+    for (const f of flavors) setupForwardIptables(ipt, family, f, s, ips);
+  }
+  if (native.length) setupForwardNft(nft, s, native);
+}
+
+export function checkForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
+  validate(s);
+  validateChainName(s.adminChain);
+  const native: string[] = [];
+  for (const family of FAMILIES) {
+    const ips = ipsOf(s.ips, family);
+    if (ips.length === 0) continue;
+    const flavors = ipt.flavorsWith(family, FORWARD);
+    if (flavors.length === 0) native.push(...ips);
+    for (const f of flavors) checkForwardIptables(ipt, family, f, s, ips);
+  }
+  if (native.length) checkForwardNft(nft, s, native);
+}
+
+export function teardownForward(nft: NftRunner, ipt: IptablesRunner, t: ForwardTeardown): void {
+  validate(t);
+  const steps = FAMILIES.flatMap((family) =>
+    ipt.flavorsWith(family, CNI_FORWARD).map((f) => () => teardownForwardIptables(ipt, family, f, t, ipsOf(t.ips, family))),
+  );
+  all([...steps, () => teardownForwardNft(nft, t)]);
+}
+
+export function setupIngressPolicy(nft: NftRunner, ipt: IptablesRunner, p: IngressPolicySetup): void {
+  validateNetworkName(p.network);
+  let native = false;
+  for (const family of p.families) {
+    const flavors = ipt.flavorsWith(family, FORWARD);
+    if (flavors.length === 0) native = true;
+    for (const f of flavors) setupIngressIptables(ipt, family, f, p);
+  }
+  if (native) setupIngressNft(nft, p);
+}
+
+export function gcForward(nft: NftRunner, ipt: IptablesRunner, network: string, valid: ReadonlySet<string>): void {
+  validateNetworkName(network);
+  const steps = FAMILIES.flatMap((family) => {
+    const flavors = new Set([...ipt.flavorsWith(family, CNI_FORWARD), ...ipt.flavorsWith(family, STAGE1)]);
+    return [...flavors].map((f) => () => gcIptables(ipt, family, f, network, valid));
+  });
+  all([...steps, () => gcForwardNft(nft, network, valid)]);
+}
