@@ -27,6 +27,8 @@ export interface NetSpec {
   subnet: string;
   portmap?: boolean;
   firewall?: Json | false;
+  /** default 1.1.0 (GC); the reference 1.1.1 needs 1.0.0 or 0.4.0 */
+  cniVersion?: string;
 }
 
 export class FirewallLab {
@@ -53,7 +55,7 @@ export class FirewallLab {
     symlinkSync(join(REF_DIR, "firewall"), join(this.referenceFirewallDir, "firewall"));
   }
 
-  /** Writes a conflist (cniVersion 1.1.0: GC) and returns its path. */
+  /** Writes a conflist and returns its path. */
   conflist(spec: NetSpec): string {
     const plugins: Json[] = [{
       type: "bridge", bridge: spec.bridge, isGateway: true, ipMasq: true, hairpinMode: true,
@@ -62,7 +64,7 @@ export class FirewallLab {
     if (spec.portmap) plugins.push({ type: "portmap", capabilities: { portMappings: true } });
     if (spec.firewall !== false) plugins.push({ type: "firewall", ...(spec.firewall ?? {}) });
     const path = join(this.dir.path, `${spec.name}-${Math.random().toString(16).slice(2, 8)}.conflist`);
-    writeFileSync(path, JSON.stringify({ cniVersion: "1.1.0", name: spec.name, plugins }));
+    writeFileSync(path, JSON.stringify({ cniVersion: spec.cniVersion ?? "1.1.0", name: spec.name, plugins }));
     return path;
   }
 

@@ -138,7 +138,7 @@ describe.skipIf(!canRun)("firewall (compiled binary, node forward policy DROP)",
   it.skipIf(!hasRefFirewall)("del: removes the rules the reference firewall 1.1.1 made for the container (in-place upgrade)", () => {
     const l = newLab();
     l.node.exec("iptables", ["-P", "FORWARD", "DROP"]);
-    const conf = l.conflist({ name: "fwnet", bridge: "cnifw0", subnet: "10.77.0.0/24" });
+    const conf = l.conflist({ name: "fwnet", bridge: "cnifw0", subnet: "10.77.0.0/24", cniVersion: "1.0.0" });
     const pod = l.addPod(conf, { pluginDir: l.referenceFirewallDir });
     expect(forwardRulesFor(l, pod.ip)).toEqual([
       `-A CNI-FORWARD -d ${pod.ip}/32 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
