@@ -113,6 +113,48 @@ export function deleteRoute(r: NetlinkRequester, o: RouteOptions): void {
   r.request(RTM_DELROUTE, 0, `delete route ${routeLabel(o)}`, (w) => writeRoute(w, m));
 }
 
+const routeBytes = (text: string | undefined): Uint8Array | undefined => (text === undefined ? undefined : wireAddress(text)?.bytes);
+
+/** The request re-creating a route a dump returned, in `table` (flags cleared: a cloned/dynamic flag is refused). */
+function requestOf(rt: Route, table: number): RouteRequest {
+  return {
+    family: rt.family,
+    dstLen: rt.dstLen,
+    srcLen: rt.srcLen,
+    tos: rt.tos,
+    table,
+    protocol: rt.protocol,
+    scope: rt.scope,
+    type: rt.type,
+    dst: routeBytes(rt.dst),
+    src: routeBytes(rt.src),
+    gateway: routeBytes(rt.gateway),
+    oif: rt.oif,
+    priority: rt.priority,
+    prefsrc: routeBytes(rt.prefsrc),
+    mtu: rt.mtu,
+    advmss: rt.advmss,
+    pref: rt.pref,
+  };
+}
+
+function dumpedLabel(rt: Route, table: number): string {
+  const dst = rt.dst === undefined ? "default" : `${rt.dst}/${rt.dstLen}`;
+  return `${dst}${rt.gateway ? ` via ${rt.gateway}` : ""}${rt.oif ? ` dev #${rt.oif}` : ""} table ${table}`;
+}
+
+/** Adds (or replaces) a copy of a dumped route in another table. */
+export function replaceRouteCopy(r: NetlinkRequester, rt: Route, table: number): void {
+  const m = requestOf(rt, table);
+  r.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, `replace route ${dumpedLabel(rt, table)}`, (w) => writeRoute(w, m));
+}
+
+/** Deletes exactly a route a dump returned (ESRCH if it is gone: see isNotFound()). */
+export function deleteDumpedRoute(r: NetlinkRequester, rt: Route): void {
+  const m = requestOf(rt, rt.table);
+  r.request(RTM_DELROUTE, 0, `delete route ${dumpedLabel(rt, rt.table)}`, (w) => writeRoute(w, m));
+}
+
 interface RouteFilter {
   family?: AddressFamily;
   /** Default RT_TABLE_MAIN; 0 lists every table. */
