@@ -89,6 +89,17 @@ async function runCommand(load: () => Promise<Command>): Promise<number> {
   return command({ argv: process.argv.slice(3), env: process.env, stdout: (s) => write(1, s), stderr: (s) => write(2, s) });
 }
 
+/** A config's `metricsFile`: the writer is imported only then; a failure is reported on stderr, never fatal. */
+async function recordMetrics(file: string, call: { plugin: string; verb: string; code: number }): Promise<void> {
+  const seconds = performance.now() / 1000; // since process start: what the runtime waits for
+  try {
+    const { recordInvocation } = await import("./shared/metrics/file.ts");
+    recordInvocation(file, { ...call, seconds });
+  } catch (e) {
+    write(2, `metrics: ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
+
 async function main(): Promise<number> {
   const name = invokedName();
   if (process.argv[2] === name && Object.hasOwn(COMMANDS, name)) return runCommand(COMMANDS[name]!);
@@ -119,6 +130,7 @@ async function main(): Promise<number> {
     ownNetnsIdentity: () => identityOf("/proc/self/ns/net"),
     netnsIdentity: identityOf,
     version: VERSION,
+    recordMetrics,
   });
 }
 

@@ -26,6 +26,7 @@ import {
 } from "./errors.ts";
 import { goCompactLine, goIndent, goQuote, goQuoteList, type JsonObject } from "./json.ts";
 import type { CmdContext, GcContext, Plugin, StatusContext, Verb } from "./plugin.ts";
+import { ConfigReader } from "./reader.ts";
 import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, highestVersion, versionAtLeast } from "./version.ts";
 
 export interface SkelIO {
@@ -40,6 +41,25 @@ export interface SkelIO {
   netnsIdentity?(path: string): string | undefined;
   /** build version for the "about" text (default "version unknown", like the reference) */
   version?: string;
+  /**
+   * Records a finished invocation in the config's `metricsFile` (a Prometheus textfile). Called only
+   * when the config names one; the implementation is loaded then (no cost otherwise). Must not throw.
+   */
+  recordMetrics?(file: string, call: InvocationRecord): Promise<void>;
+}
+
+/** What skel knows of a finished invocation (the recorder adds the latency). */
+export interface InvocationRecord {
+  readonly plugin: string;
+  readonly verb: Verb | "VERSION";
+  /** 0 success, else the CNI code printed */
+  readonly code: number;
+}
+
+/** What an invocation learned on its way, for the error object and the metrics. */
+interface CallState {
+  version?: string;
+  metricsFile?: string;
 }
 
 /** Minimum config version per verb (the reference gates CHECK, GC and STATUS; one table here). */
@@ -58,16 +78,35 @@ const ATTACHMENT_VERBS: ReadonlySet<Verb> = new Set<Verb>(["ADD", "DEL", "CHECK"
 export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
   const cmd = commandOf(io.env);
   if (cmd === undefined) return printAbout(plugin, io);
-  const state: { version?: string } = {};
+  const state: CallState = {};
+  let verb: Verb | "VERSION" | undefined;
+  let code = 0;
   try {
-    const command = parseCommand(cmd);
-    if (command === "VERSION") return printVersion(plugin, io);
-    await runVerb(plugin, io, command, state);
+    verb = parseCommand(cmd);
+    if (verb === "VERSION") return printVersion(plugin, io, state);
+    await runVerb(plugin, io, verb, state);
     return 0;
   } catch (e) {
-    io.stdout(goIndent(toCniError(e).toJSON(state.version ?? LATEST_VERSION)));
-    if (e instanceof FatalError) throw e; // printed; nothing else may run (the caller exits)
+    const err = toCniError(e);
+    io.stdout(goIndent(err.toJSON(state.version ?? LATEST_VERSION)));
+    if (e instanceof FatalError) {
+      state.metricsFile = undefined; // nothing else may run, metrics included
+      throw e; // printed; the caller exits
+    }
+    code = err.code;
     return 1;
+  } finally {
+    if (state.metricsFile && verb && io.recordMetrics) await io.recordMetrics(state.metricsFile, { plugin: plugin.type, verb, code });
+  }
+}
+
+/** The config's `metricsFile` (any key spelling Go would match); a non-string value is ignored. */
+function metricsFileOf(raw: JsonObject): string | undefined {
+  try {
+    const v = ConfigReader.of(raw).value("metricsFile")?.value;
+    return typeof v === "string" && v !== "" ? v : undefined;
+  } catch {
+    return undefined; // the config's own checks report a bad config
   }
 }
 
@@ -78,28 +117,31 @@ function printAbout(plugin: Plugin, io: SkelIO): number {
 }
 
 /** VERSION: the config's cniVersion when given and supported, else the newest; stdin is optional. */
-function printVersion(plugin: Plugin, io: SkelIO): number {
+function printVersion(plugin: Plugin, io: SkelIO, state: CallState): number {
   const supported = plugin.supportedVersions;
-  const requested = requestedVersion(io);
+  const requested = requestedVersion(io, state);
   const cniVersion = requested && supported.includes(requested) ? requested : highestVersion(supported);
   io.stdout(goCompactLine({ cniVersion, supportedVersions: supported }));
   return 0;
 }
 
-function requestedVersion(io: SkelIO): string | undefined {
+function requestedVersion(io: SkelIO, state: CallState): string | undefined {
   try {
-    return configVersion(decodeConfig(io.readStdin()));
+    const raw = decodeConfig(io.readStdin());
+    state.metricsFile = metricsFileOf(raw);
+    return configVersion(raw);
   } catch {
     return undefined;
   }
 }
 
 /** Everything between the environment and the plugin call, as named steps. */
-async function runVerb(plugin: Plugin, io: SkelIO, command: Verb, state: { version?: string }): Promise<void> {
+async function runVerb(plugin: Plugin, io: SkelIO, command: Verb, state: CallState): Promise<void> {
   const env = readEnv(io.env, command);
   const stdin = readStdin(io);
   const raw = decodeConfig(stdin);
   state.version = knownVersion(raw);
+  state.metricsFile = metricsFileOf(raw);
   networkName(raw);
   if (ATTACHMENT_VERBS.has(command)) validateAttachment(env);
   const version = configVersion(raw);

@@ -32,6 +32,7 @@ const PURE = [
   /^shared\/cni\/(args|config|env|errors|json|plugin|reader|skel|types|version)\.ts$/,
   /^cmd\/run\/(args|conflist)\.ts$/,
   /^shared\/ip\//,
+  /^shared\/metrics\/prom\.ts$/,
   /^plugins\/main\/pod\/masq-backend\.ts$/,
   /^plugins\/(main|ipam|meta)\/[^/]+\/config\.ts$/,
   /^plugins\/meta\/tuning\/(keys|backup)\.ts$/,
@@ -73,6 +74,12 @@ describe("architecture", () => {
     expect(intoCmd.map((f) => f.path)).toEqual([]);
     const entry = files.find((f) => f.path === "tscni.ts")!;
     expect(importsOf(entry.text).filter((m) => m.includes("cmd/"))).toEqual([]);
+  });
+
+  it("metrics: the metrics writer is never imported statically (a plugin without metricsFile pays nothing)", () => {
+    const offenders = files.filter((f) => importsOf(f.text).some((m) => /(^|\/)metrics\//.test(m)) && !f.path.startsWith("shared/metrics/"));
+    expect(offenders.map((f) => f.path)).toEqual([]);
+    expect(files.find((f) => f.path === "tscni.ts")!.text).toMatch(/await import\("\.\/shared\/metrics\/file\.ts"\)/);
   });
 
   it("deps: only plugin entries (index.ts, system-deps.ts) build the system firewall; nothing else binds to the system nft runner", () => {
