@@ -1,12 +1,26 @@
 // Network namespaces: open by path, enter on the calling thread, always come back.
 // setns(CLONE_NEWNET) affects only the calling thread; Bun runs our JS on one thread, so everything
 // namespace-sensitive (netlink sockets, /proc/sys writes) happens synchronously inside withNetns.
-import { closeSync, fstatSync, openSync, statfsSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, statfsSync } from "node:fs";
 import { ErrorCode, FatalError } from "../cni/errors.ts";
 import { setns, SysError, unshareNetns } from "../sys/libc.ts";
 
 const NSFS_MAGIC = 0x6e736673;
 const PROC_SUPER_MAGIC = 0x9fa0;
+// O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** statfs(2) the path (no open): gone -> NetnsGoneError, not on nsfs/proc -> NotNetnsError. */
+function checkNetnsPath(path: string): void {
+  let type: number;
+  try {
+    type = Number(statfsSync(path).type);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NetnsGoneError(path);
+    throw e;
+  }
+  if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotNetnsError(path);
+}
 
 /** The netns path does not exist (any more): DEL treats this as "nothing to clean inside". */
 export class NetnsGoneError extends Error {
@@ -39,21 +53,26 @@ export class Netns {
     readonly fd: number,
   ) {}
 
-  /** Opens a netns by path (bind mount under /run/netns, or /proc/<pid>/ns/net). */
+  /**
+   * Opens a netns by path (bind mount under /run/netns, or /proc/<pid>/ns/net). The path is checked
+   * before it is opened (statfs opens nothing) and opened non-blocking: a FIFO or a device named as
+   * CNI_NETNS is refused at once instead of hanging the plugin in open(2) or touching the device.
+   */
   static open(path: string): Netns {
+    checkNetnsPath(path);
     let fd: number;
     try {
-      fd = openSync(path, "r");
+      fd = openSync(path, OPEN_FLAGS);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NetnsGoneError(path);
       throw e;
     }
     try {
-      const type = Number(statfsSync(path).type);
-      if (type !== NSFS_MAGIC && type !== PROC_SUPER_MAGIC) throw new NotNetnsError(path);
+      // The path may have been swapped between the check and the open: the fd must be an nsfs file.
+      if (!fstatSync(fd).isFile()) throw new NotNetnsError(path);
+      checkNetnsPath(path);
     } catch (e) {
       closeSync(fd);
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NetnsGoneError(path);
       throw e;
     }
     return new Netns(path, fd);

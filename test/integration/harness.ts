@@ -88,6 +88,8 @@ export interface PluginCall {
   env?: Record<string, string | undefined>;
   /** how to start the binary (overrides node), e.g. `ip netns exec` for the node's own sysfs */
   launch?: (bin: string) => [string, string[]];
+  /** kill the plugin (SIGKILL) after this many ms: a hang guard, never a timing assertion (code -1) */
+  killAfterMs?: number;
 }
 
 export interface PluginOutcome {
@@ -134,7 +136,7 @@ export function runPluginSync(call: PluginCall): PluginOutcome {
   const dir = call.dir ?? BIN_DIR;
   const [cmd, args] = argv(call, dir);
   const input = call.stdin ?? JSON.stringify(call.config);
-  const r = spawnSync(cmd, args, { input, env: pluginEnv(call, dir), encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, args, { input, env: pluginEnv(call, dir), encoding: "utf8", maxBuffer: 1 << 24, timeout: call.killAfterMs, killSignal: "SIGKILL" });
   return outcome(r.status, r.stdout, r.stderr);
 }
 
