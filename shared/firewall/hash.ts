@@ -44,18 +44,24 @@ export function masqInstanceHash(network: string, ifname: string, containerId: s
 
 /**
  * commentForInstance: "<instance hash>, net: <net>, if: <ifname>, id: <cid>" with double quotes
- * removed from the readable part, cut to 128 bytes (Go slices the string by bytes).
+ * removed from the readable part, cut to 128 bytes (Go slices the string by bytes; we cut at the last
+ * whole UTF-8 character, so a non-ASCII interface name never leaves half a character). Control
+ * characters (legal in an interface name, impossible in an nft string) become "?". Only the hash
+ * prefix identifies the attachment: DEL and GC match on it.
  */
 export function masqComment(network: string, ifname: string, containerId: string): string {
-  const strip = (s: string) => s.replaceAll('"', "");
+  const strip = (s: string) => s.replaceAll('"', "").replace(/[\x00-\x1f\x7f]/g, "?");
   const full =
     `${masqInstanceHash(network, ifname, containerId)}, net: ${strip(network)}, ` +
     `if: ${strip(ifname)}, id: ${strip(containerId)}`;
   return truncateUtf8(full, NFT_COMMENT_MAX);
 }
 
+/** The first characters of s whose UTF-8 encoding fits maxBytes (never half a character). */
 function truncateUtf8(s: string, maxBytes: number): string {
   const bytes = new TextEncoder().encode(s);
   if (bytes.length <= maxBytes) return s;
-  return new TextDecoder().decode(bytes.subarray(0, maxBytes));
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // back off a continuation byte
+  return new TextDecoder().decode(bytes.subarray(0, end));
 }

@@ -9,6 +9,9 @@ import { deleteRulesText } from "./nft-text.ts";
 import { validateAttachment } from "./validate.ts";
 import { FirewallCheckError, FirewallError, type MasqAttachment, type MasqSetup, type NftRuleInfo, type NftRunner, type ValidAttachment } from "./types.ts";
 
+/** "<hash16>-<hash16>": the attachment's identity at the start of each rule comment. */
+const INSTANCE_HASH_LENGTH = 33;
+
 /** Adds one rule per address, in one transaction (creating table and chains on first use). */
 export function setupIPMasq(nft: NftRunner, setup: MasqSetup): void {
   validateAttachment(setup);
@@ -29,9 +32,11 @@ export function teardownIPMasq(nft: NftRunner, a: MasqAttachment): void {
 /** Removes this network's rules whose (containerId, ifname) is not listed as valid. */
 export function gcIPMasq(nft: NftRunner, network: string, valid: readonly ValidAttachment[]): void {
   validateAttachment({ network, ifname: "x", containerId: "x" });
-  const keep = new Set(valid.map((v) => masqComment(network, v.ifname, v.containerId)));
+  // by instance hash, not the whole comment: the reference writes the readable part byte for byte
+  const keep = new Set(valid.map((v) => masqInstanceHash(network, v.ifname, v.containerId)));
   const prefix = masqNetworkHash(network);
-  deleteMatching(nft, `gc masquerading for ${network}`, prefix, (r) => r.comment?.startsWith(prefix) === true && !keep.has(r.comment));
+  const stale = (c: string | undefined) => c?.startsWith(prefix) === true && !keep.has(c.slice(0, INSTANCE_HASH_LENGTH));
+  deleteMatching(nft, `gc masquerading for ${network}`, prefix, (r) => stale(r.comment));
 }
 
 /** Throws FirewallCheckError unless every address has its rule, with this attachment's comment. */

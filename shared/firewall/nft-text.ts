@@ -13,9 +13,13 @@ export class FirewallInputError extends Error {
   }
 }
 
-/** A double-quoted nft string. Only printable ASCII without `"` and `\` is accepted. */
+/**
+ * A double-quoted nft string. nft's scanner takes everything up to the next `"` verbatim (no escapes),
+ * so any text without `"` and control characters is safe, UTF-8 and `\` included (nft comments name
+ * interfaces, which may hold both).
+ */
 export function nftQuote(s: string): string {
-  if (!/^[\x20-\x7e]*$/.test(s) || s.includes('"') || s.includes("\\")) {
+  if (/[\x00-\x1f\x7f"]/.test(s)) {
     throw new FirewallInputError(`cannot put ${JSON.stringify(s)} in an nft string`);
   }
   return `"${s}"`;

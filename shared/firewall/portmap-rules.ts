@@ -55,10 +55,33 @@ export function networkTag(network: string): string {
   return formatHashWithPrefix(16, "", network);
 }
 
+/** The reference's portmap comments: the container ID, cut at 128 bytes (knftables.CommentLengthMax). */
+export function referenceRuleComment(containerId: string): string {
+  return containerId.slice(0, OWNER_COMMENT_MAX);
+}
+
+const LONG_ID_KEEP = OWNER_COMMENT_MAX - 17;
+
+/**
+ * The container ID as element comments carry it: the ID itself up to 128 characters; a longer (legal)
+ * ID is cut to 111 characters followed by "~" and hash16 of the whole ID, so it fits nft's 128 bytes
+ * and two long IDs sharing a prefix stay apart ("~" never occurs in an ID: no collision with a short one).
+ */
+export function commentId(containerId: string): string {
+  if (containerId.length <= OWNER_COMMENT_MAX) return containerId;
+  return `${containerId.slice(0, LONG_ID_KEEP)}~${formatHashWithPrefix(16, "", containerId)}`;
+}
+
+/** What every comment of the container starts with (its element comments and the reference's rules). */
+export function commentIdPrefix(containerId: string): string {
+  return containerId.length <= OWNER_COMMENT_MAX ? containerId : containerId.slice(0, LONG_ID_KEEP);
+}
+
 export function ownerComment(containerId: string, network?: string): string {
-  if (network === undefined) return containerId;
-  const tagged = `${containerId}${NET_TAG}${networkTag(network)}`;
-  return tagged.length <= OWNER_COMMENT_MAX ? tagged : containerId;
+  const id = commentId(containerId);
+  if (network === undefined) return id;
+  const tagged = `${id}${NET_TAG}${networkTag(network)}`;
+  return tagged.length <= OWNER_COMMENT_MAX ? tagged : id;
 }
 
 /** Splits an element comment into its container ID and network tag (undefined = untagged). */

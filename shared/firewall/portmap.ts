@@ -7,7 +7,7 @@ import { reachesChain } from "./nft-expr.ts";
 import { deleteRulesText } from "./nft-text.ts";
 import {
   addElementsText, deleteElementsText, entryRuleComment, FAMILIES, MAP_ANY, MAP_HOSTIP, networkTag, OWN_RULE_COMMENT,
-  elementTypes, listedElementsOf, ownerComment, ownerOf, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS,
+  commentId, commentIdPrefix, elementTypes, listedElementsOf, ownerComment, ownerOf, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS, referenceRuleComment,
   SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL, type DnatEntry, type Family, type FamilyPlan, type HeldKeys, type ListedElement,
 } from "./portmap-rules.ts";
 import { validateContainerId, validateNetworkName } from "./validate.ts";
@@ -104,21 +104,22 @@ function heldElement(state: FamilyView, set: string, key: string): ListedElement
   return state.element(set, key);
 }
 
-/** Who an element belongs to, seen from `owner` (its comment) and its bare container ID. */
+/** Who an element belongs to, seen from `owner` (its comment) and its bare container ID (`id`, as comments carry it). */
 interface Owner {
   readonly containerId: string;
+  readonly id: string;
   readonly comment: string;
 }
 
 function makeOwner(containerId: string, network: string | undefined): Owner {
   validateContainerId(containerId);
   if (network !== undefined) validateNetworkName(network);
-  return { containerId, comment: ownerComment(containerId, network) };
+  return { containerId, id: commentId(containerId), comment: ownerComment(containerId, network) };
 }
 
 /** Held by this owner: its exact comment, or the bare container ID an untagged (older) ADD wrote. */
 function ownedBy(held: ListedElement | undefined, owner: Owner): boolean {
-  return held?.comment === owner.comment || held?.comment === owner.containerId;
+  return held?.comment === owner.comment || held?.comment === owner.id;
 }
 
 function conflictsOf(plan: FamilyPlan, state: FamilyView, owner: Owner): { held: HeldKeys; conflicts: PortConflict[] } {
@@ -218,10 +219,11 @@ export function teardownPortForward(nft: NftRunner, containerId: string, network
   const owner = makeOwner(containerId, network);
   const elementMatch: CommentMatch =
     network === undefined
-      ? (c) => c !== undefined && ownerOf(c).containerId === containerId
-      : (c) => c === owner.comment || c === containerId;
-  // every comment a teardown removes starts with the container ID: the reads drop all others early
-  const match = { elements: elementMatch, rules: (c: string | undefined) => c === containerId, commentPrefix: containerId };
+      ? (c) => c !== undefined && ownerOf(c).containerId === owner.id
+      : (c) => c === owner.comment || c === owner.id;
+  // every comment a teardown removes starts with (the start of) the container ID: the reads drop all others early
+  const ruleComment = referenceRuleComment(containerId);
+  const match = { elements: elementMatch, rules: (c: string | undefined) => c === ruleComment, commentPrefix: commentIdPrefix(containerId) };
   deleteMatching(nft, `tear down port forwarding for ${containerId}`, match);
 }
 
@@ -232,10 +234,11 @@ export function teardownPortForward(nft: NftRunner, containerId: string, network
 export function gcPortForward(nft: NftRunner, network: string, validContainerIds: ReadonlySet<string>): void {
   validateNetworkName(network);
   const tag = networkTag(network);
+  const valid = new Set([...validContainerIds].map(commentId));
   const stale: CommentMatch = (c) => {
     if (c === undefined) return false;
     const o = ownerOf(c);
-    return o.networkTag === tag && !validContainerIds.has(o.containerId);
+    return o.networkTag === tag && !valid.has(o.containerId);
   };
   deleteMatching(nft, `garbage-collect port forwarding of network ${network}`, { elements: stale, rules: () => false });
 }

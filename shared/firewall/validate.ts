@@ -1,23 +1,26 @@
-// Input checks shared by the firewall operations: identifiers follow the CNI spec's rules, so nothing
-// that could break out of an nft string or an iptables argument ever reaches them.
+// Input checks shared by the firewall operations: identifiers follow the CNI spec's rules (no length
+// limit on IDs and names: what goes into an nft comment is encoded or cut by the rule builders, and
+// nftQuote refuses anything that could break out of an nft string).
 import { FirewallInputError } from "./nft-text.ts";
 
 const CNI_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
-const IFNAME_FORBIDDEN = /[\s/:"\\]/;
+/** The spec's interface name rules: 1-15 bytes, not . or .., no / : or whitespace (non-ASCII, " and \ are legal). */
+const IFNAME_FORBIDDEN = /[\s/:]/u;
+const MAX_IFNAME_BYTES = 15;
 
 export function validateContainerId(id: string): void {
-  if (!CNI_ID.test(id) || id.length > 128) throw new FirewallInputError(`invalid container ID "${id}"`);
+  if (!CNI_ID.test(id)) throw new FirewallInputError(`invalid container ID "${id}"`);
 }
 
 export function validateNetworkName(name: string): void {
-  if (!CNI_ID.test(name) || name.length > 128) throw new FirewallInputError(`invalid network name "${name}"`);
+  if (!CNI_ID.test(name)) throw new FirewallInputError(`invalid network name "${name}"`);
 }
 
 function validateIfname(ifname: string): void {
-  if (ifname.length === 0 || ifname.length > 15 || IFNAME_FORBIDDEN.test(ifname) || ifname === "." || ifname === "..") {
-    throw new FirewallInputError(`invalid interface name "${ifname}"`);
+  const bytes = new TextEncoder().encode(ifname).length;
+  if (bytes === 0 || bytes > MAX_IFNAME_BYTES || IFNAME_FORBIDDEN.test(ifname) || ifname === "." || ifname === "..") {
+    throw new FirewallInputError(`invalid interface name ${JSON.stringify(ifname)}`);
   }
-  if (!/^[\x21-\x7e]+$/.test(ifname)) throw new FirewallInputError(`invalid interface name "${ifname}"`);
 }
 
 export function validateAttachment(a: { network: string; ifname: string; containerId: string }): void {

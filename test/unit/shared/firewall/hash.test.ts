@@ -44,6 +44,11 @@ describe("masquerade comment", () => {
   });
   it("format: quotes in ifname -> removed from the readable part only", () => {
     expect(masqComment("n", 'e"0', "c")).toContain("if: e0,");
+    // non-ASCII and backslash kept (nft takes them), control characters become "?", never half a character
+    expect(masqComment("n", "é\\\x01", "c")).toContain("if: é\\?,");
+    const cut = masqComment("n".repeat(81), "üü", "c"); // the first ü takes bytes 127 and 128
+    expect(new TextEncoder().encode(cut).length).toBe(127);
+    expect(cut).not.toContain("\ufffd");
   });
 });
 

@@ -2,7 +2,7 @@
 // to one network), over the scripted NftRunner of the firewall tests.
 import { describe, expect, it } from "vitest";
 import { gcPortForward, setupPortForward, teardownPortForward } from "../../../../../shared/firewall/portmap.ts";
-import { networkTag, ownerComment, ownerOf } from "../../../../../shared/firewall/portmap-rules.ts";
+import { commentId, commentIdPrefix, networkTag, ownerComment, ownerOf } from "../../../../../shared/firewall/portmap-rules.ts";
 import type { NftElementInfo } from "../../../../../shared/firewall/types.ts";
 import { fakeNft, mapElem } from "../../../shared/firewall/fake-nft.ts";
 
@@ -29,6 +29,25 @@ describe("portmap ownership by network", () => {
     expect(ownerOf(tagA)).toEqual({ containerId: "ctrA", networkTag: networkTag("netA") });
     expect(ownerOf("ctrA")).toEqual({ containerId: "ctrA", networkTag: undefined });
     expect(ownerComment("c".repeat(120), "netA")).toBe("c".repeat(120));
+  });
+
+  it("owner comment: container ID over 128 characters -> 111 characters + '~' + hash16, distinct per ID, fits 128", () => {
+    const a = `${"a".repeat(150)}1`;
+    const b = `${"a".repeat(150)}2`;
+    expect(commentId(a)).toHaveLength(128);
+    expect(commentId(a)).toMatch(/^a{111}~[0-9a-f]{16}$/);
+    expect(commentId(a)).not.toBe(commentId(b));
+    expect(commentId(a).startsWith(commentIdPrefix(a))).toBe(true);
+    expect(ownerComment(a, "netA")).toBe(commentId(a));
+    expect(commentId("c".repeat(128))).toBe("c".repeat(128));
+  });
+
+  it("teardown of a container ID over 128 characters -> its elements (by encoded ID) removed, a sibling's kept", () => {
+    const a = `${"a".repeat(150)}1`;
+    const b = `${"a".repeat(150)}2`;
+    const nft = fakeNft(lists([held(8080, commentId(a)), held(8081, commentId(b))]));
+    teardownPortForward(nft, a, "netA");
+    expect(nft.runs.at(-1)).toBe("delete element ip cni_hostport tscni_hostports { tcp . 8080 }");
   });
 
   it("setup with network: fast path -> elements carry the network-tagged comment", () => {
