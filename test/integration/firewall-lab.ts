@@ -72,11 +72,12 @@ export class FirewallLab {
     return runConflistSync({ verb, conflist, netns, node: this.node, dir: pluginDir, flags: ["--cache-dir", join(this.dir.path, "cache"), ...flags] });
   }
 
-  addPod(conflist: string, opts: { pluginDir?: string; capArgs?: Json } = {}): Pod {
+  /** `args`: CNI_ARGS (`IgnoreUnknown=1;IP=...` to ask host-local for an address). */
+  addPod(conflist: string, opts: { pluginDir?: string; capArgs?: Json; args?: string } = {}): Pod {
     const ns = createNetns("fwp");
     const cid = `c${ns.name.slice(-8)}`;
     const pluginDir = opts.pluginDir ?? this.tscniDir;
-    const flags = ["--id", cid, ...(opts.capArgs ? ["--cap-args", JSON.stringify(opts.capArgs)] : [])];
+    const flags = ["--id", cid, ...(opts.capArgs ? ["--cap-args", JSON.stringify(opts.capArgs)] : []), ...(opts.args ? ["--args", opts.args] : [])];
     const out = this.run("add", conflist, pluginDir, flags, ns.path);
     if (out.code !== 0) {
       ns.delete();
