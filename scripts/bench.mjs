@@ -2,7 +2,7 @@
 // tscni vs the reference Go plugins (/usr/lib/cni), same machine, same run, interleaved sample by
 // sample. Each suite works in its own private node netns (tscni-bench-*); nothing else is touched.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
-//                              [--only version,host-local,loopback,singles,dhcp,scale]
+//                              [--only version,host-local,loopback,singles,dhcp,firewall,scale]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -89,6 +89,7 @@ function conflist(suite, plugins) {
     macvlan: { type: "macvlan", master: "bench-m0", ipam: STATIC_IPAM },
     dhcp: { type: "bridge", bridge: "cni-dh0", ipam: { type: "dhcp", daemonSocketPath: join(suite.work, "dhcp.sock") } },
     ipvlan: { type: "ipvlan", master: "bench-m0", ipam: STATIC_IPAM },
+    firewall: { type: "firewall" },
   };
   return { cniVersion: "1.0.0", name: "benchnet", plugins: plugins.map((p) => all[p]) };
 }
@@ -237,6 +238,22 @@ async function benchSingles(suites) {
 }
 
 /**
+ * firewall after bridge, twice: on a fresh node (no iptables filter table: tscni writes nft table
+ * inet cni_firewall, the reference forks iptables and ip6tables) and once the node's iptables FORWARD
+ * policy is DROP (both suites then write the iptables filter table: tscni with one iptables-save and one
+ * iptables-restore, the reference with iptables -C/-I/-A forks).
+ */
+async function benchFirewall(suites) {
+  const fresh = await cycle(suites, ["bridge", "firewall"], SAMPLES, 30000);
+  record("firewall ADD (nft-only node)", ...fresh.add.map((x) => x.firewall));
+  record("firewall DEL (nft-only node)", ...fresh.del.map((x) => x.firewall));
+  for (const s of suites) sh("ip", ["netns", "exec", s.node, "iptables", "-P", "FORWARD", "DROP"]);
+  const drop = await cycle(suites, ["bridge", "firewall"], SAMPLES, 30000);
+  record("firewall ADD (iptables FORWARD DROP)", ...drop.add.map((x) => x.firewall));
+  record("firewall DEL (iptables FORWARD DROP)", ...drop.del.map((x) => x.firewall));
+}
+
+/**
  * bridge + dhcp IPAM against the same kind of server for both suites: in each suite's node netns a bridge
  * with a real dnsmasq on it and that suite's own `dhcp daemon`; every ADD is a full DISCOVER..ACK exchange,
  * every DEL a RELEASE. Both daemons and both dnsmasq are killed by PID afterwards.
@@ -355,6 +372,7 @@ async function main() {
     if (wanted("loopback")) await benchLoopback(suites);
     if (wanted("singles")) await benchSingles(suites);
     if (wanted("dhcp")) await benchDhcp(suites);
+    if (wanted("firewall")) await benchFirewall(suites);
     if (SCALE.length && wanted("scale")) curve = await benchScale(suites);
   } finally {
     for (const s of suites) s.close();

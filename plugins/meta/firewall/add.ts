@@ -4,6 +4,7 @@
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
+import { tracedSync } from "../../../shared/trace.ts";
 import { UndoStack } from "../../../shared/undo.ts";
 import { parseConfig, resultFamilies, resultIPs, type FirewallConfig } from "./config.ts";
 import type { FirewallDeps } from "./deps.ts";
@@ -26,7 +27,7 @@ export async function cmdAdd(ctx: CmdContext, deps: FirewallDeps): Promise<Resul
   const bridge = bridgeOf(cfg, prev);
   const setup = { network: cfg.name, containerId: ctx.containerId, ips: resultIPs(prev), adminChain: cfg.adminChain };
   await new UndoStack().run((undo) => {
-    mapped(() => deps.firewall.setupForward(setup));
+    mapped(() => tracedSync("firewall setupForward", () => deps.firewall.setupForward(setup)));
     undo.push("remove forward rules", () => deps.firewall.teardownForward(setup));
     if (bridge === undefined || cfg.ingressPolicy === "open") return;
     const policy = { network: cfg.name, bridge, policy: cfg.ingressPolicy, families: resultFamilies(prev) };

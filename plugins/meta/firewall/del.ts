@@ -2,6 +2,7 @@
 // the prevResult addresses: an in-place upgrade leaks nothing). Idempotent, needs no netns. Ingress
 // policy rules stay (the bridge is shared): GC collects them. firewalld: nothing to remove (never ADDed).
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
+import { tracedSync } from "../../../shared/trace.ts";
 import { parseConfig, resultIPs } from "./config.ts";
 import type { FirewallDeps } from "./deps.ts";
 import { mapped } from "./errors.ts";
@@ -13,5 +14,5 @@ export function cmdDel(ctx: CmdContext, deps: FirewallDeps): void {
     return;
   }
   const ips = resultIPs(ctx.conf.prevResult);
-  mapped(() => deps.firewall.teardownForward({ network: cfg.name, containerId: ctx.containerId, ips }));
+  mapped(() => tracedSync("firewall teardownForward", () => deps.firewall.teardownForward({ network: cfg.name, containerId: ctx.containerId, ips })));
 }
