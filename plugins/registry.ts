@@ -15,6 +15,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   vlan: async () => (await import("./main/vlan/index.ts")).default,
   dummy: async () => (await import("./main/dummy/index.ts")).default,
   "host-device": async () => (await import("./main/host-device/index.ts")).default,
+  tap: async () => (await import("./main/tap/index.ts")).default,
   loopback: async () => (await import("./main/loopback/plugin.ts")).default,
   "host-local": async () => (await import("./ipam/host-local/index.ts")).default,
   static: async () => (await import("./ipam/static/index.ts")).default,

@@ -67,6 +67,8 @@ export class CniError extends Error {
 
 export const incompatibleVersion = (msg: string, details = "") =>
   new CniError(ErrorCode.IncompatibleVersion, msg, details);
+/** Code 2: a field the plugin cannot honour here; the message names the key and its value (spec). */
+export const unsupportedField = (msg: string, details = "") => new CniError(ErrorCode.UnsupportedField, msg, details);
 export const unknownContainer = (msg: string, details = "") => new CniError(ErrorCode.UnknownContainer, msg, details);
 export const invalidEnvironment = (msg: string, details = "") =>
   new CniError(ErrorCode.InvalidEnvironment, msg, details);

@@ -17,6 +17,9 @@ function openLibc() {
     close: { args: [i32], returns: i32 },
     setns: { args: [i32, i32], returns: i32 },
     unshare: { args: [i32], returns: i32 },
+    open: { args: [P, i32], returns: i32 },
+    // the third argument is a pointer or an int by value: one u64 slot serves both
+    ioctl: { args: [i32, u64, u64], returns: i32 },
     flock: { args: [i32, i32], returns: i32 },
     __errno_location: { args: [], returns: P },
   }).symbols;
@@ -75,6 +78,7 @@ export const NETLINK_CAP_ACK = 10;
 export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 const CLONE_NEWNET = 0x40000000;
+const O_CLOEXEC = 0o2000000;
 export const LOCK_EX = 2;
 const LOCK_NB = 4;
 export const LOCK_UN = 8;
@@ -135,6 +139,27 @@ export function setns(fd: number, nstype: number = CLONE_NEWNET): void {
 /** unshare(CLONE_NEWNET): the calling thread moves into a new, empty network namespace. */
 export function unshareNetns(): void {
   check(sym.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)");
+}
+
+/** open(2) with O_CLOEXEC added; the fd is the caller's to close (closeFd). */
+export function openFd(path: string, flags: number, what = `open(${path})`): number {
+  const p = new TextEncoder().encode(`${path}\0`);
+  for (;;) {
+    const rc = sym.open(ptr(p), flags | O_CLOEXEC);
+    if (rc >= 0) return rc;
+    const errno = lastErrno();
+    if (errno !== 4) throw new SysError(what, errno);
+  }
+}
+
+/** ioctl(2) with a pointer argument (the buffer is read and/or written by the kernel). */
+export function ioctlPtr(fd: number, request: number, arg: Uint8Array, what: string): void {
+  check(sym.ioctl(fd, request, ptr(arg)), what);
+}
+
+/** ioctl(2) with an integer argument passed by value. */
+export function ioctlInt(fd: number, request: number, arg: number, what: string): void {
+  check(sym.ioctl(fd, request, arg), what);
 }
 
 /** flock(2); with LOCK_NB returns false instead of blocking when the lock is held. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN_DIR, createNetns, deleteAllNetns, expectOk, runPluginSync, tempDir } from "./harness.ts";
 
-const NAMES = ["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "loopback", "host-local", "static", "dhcp", "portmap", "bandwidth", "tuning", "firewall", "sbr"];
+const NAMES = ["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "tap", "loopback", "host-local", "static", "dhcp", "portmap", "bandwidth", "tuning", "firewall", "sbr"];
 const ALL = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
 afterAll(deleteAllNetns);

@@ -1,8 +1,8 @@
 // macvlan configuration: every key of the reference (v1.9.x), validated before any kernel change. Pure.
 // The master's existence and MTU bound are checked at ADD/CHECK time (they need the kernel).
-import { loadArgs, type ArgPair } from "../../../shared/cni/args.ts";
+import type { ArgPair } from "../../../shared/cni/args.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
-import { ConfigReader, parseMac } from "../../../shared/cni/reader.ts";
+import { ConfigReader } from "../../../shared/cni/reader.ts";
 import type { DNS } from "../../../shared/cni/types.ts";
 import {
   MACVLAN_MODE_BRIDGE,
@@ -10,6 +10,7 @@ import {
   MACVLAN_MODE_PRIVATE,
   MACVLAN_MODE_VEPA,
 } from "../../../shared/netlink/codec/link.ts";
+import { readPodMac } from "../pod/mac.ts";
 
 export const MACVLAN_MODES: Readonly<Record<string, number>> = Object.freeze({
   bridge: MACVLAN_MODE_BRIDGE,
@@ -50,23 +51,13 @@ function parseMode(r: ConfigReader): { modeName: string; mode: number } {
   return { modeName, mode: mode! };
 }
 
-/** MAC precedence of the reference: runtimeConfig.mac, then CNI_ARGS MAC, then the mac key. */
-function readMac(r: ConfigReader, input: MacvlanInput): string | undefined {
-  const fromArgs = loadArgs(input.cniArgs, { MAC: (v: string) => v }, input.ignoreUnknownArgs).MAC;
-  const fromRuntime = r.childOrEmpty("runtimeConfig").str("mac");
-  const text = fromRuntime || fromArgs || r.str("mac");
-  if (!text) return undefined;
-  const where = fromRuntime ? "runtimeConfig.mac" : fromArgs ? "CNI_ARGS MAC" : "mac";
-  return parseMac(text, where);
-}
-
 export function parseMacvlanConfig(input: MacvlanInput): Readonly<MacvlanConfig> {
   const r = ConfigReader.of(input.conf.raw);
   return Object.freeze({
     master: r.str("master"),
     ...parseMode(r),
     mtu: r.int("mtu", 0, { min: 0, max: 0x7fffffff }),
-    mac: readMac(r, input),
+    mac: readPodMac(r, input),
     linkInContainer: r.bool("linkInContainer"),
     bcQueueLen: r.int("bcqueuelen", 0, { min: 0, max: 0xffffffff }),
     ipamType: input.conf.ipam?.type ?? "",
