@@ -62,6 +62,17 @@ describe("architecture", () => {
     expect(offenders.map((f) => f.path)).toEqual([]);
   });
 
+  it("start-up: tscni.ts and the registry reach plugin code only through dynamic imports, built as separate chunks", () => {
+    // a static import would put that plugin's modules into every other plugin's start-up
+    const front = files.filter((f) => f.path === "tscni.ts" || f.path === "plugins/registry.ts");
+    const staticImports = (text: string): string[] => [...text.matchAll(/^\s*(?:import|export)\b[^;"()]*?(?:from\s+)?"([^"]+)"/gms)].map((m) => m[1]!);
+    const statics = front.flatMap((f) => staticImports(f.text).filter((m) => /(^|\/)(main|ipam|meta)\//.test(m)).map((m) => `${f.path}: ${m}`));
+    expect(statics).toEqual([]);
+    // and only ESM code splitting keeps a dynamic import's modules out of the entry file (scripts/build)
+    const build = readFileSync(join(ROOT, "scripts/build"), "utf8");
+    expect(build).toMatch(/--format=esm --splitting/);
+  });
+
   it("layout: plugins live in plugins/{main,ipam,meta}/<type>; shared/ never imports a plugin", () => {
     const stray = files.filter((f) => f.path.startsWith("plugins/") && f.path !== "plugins/registry.ts" && !/^plugins\/(main|ipam|meta)\/[^/]+\//.test(f.path));
     expect(stray.map((f) => f.path)).toEqual([]);
