@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // tscni vs the reference Go plugins (/usr/lib/cni), same machine, same run, interleaved sample by
 // sample. Each suite works in its own private node netns (tscni-bench-*); nothing else is touched.
+// The floor row is a Bun program that only writes a line, compiled by `scripts/build --floor` with the
+// plugins' own flags at bench time: the VERSION rows' tscni/floor column reads start-up against it.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
 //                              [--only version,host-local,loopback,singles,dhcp,firewall,scale]
 import { spawn, spawnSync } from "node:child_process";
@@ -52,7 +54,8 @@ class Suite {
     this.replies = createInterface({ input: this.worker.stdout })[Symbol.asyncIterator]();
   }
   async exec(plugin, env, stdin) {
-    this.worker.stdin.write(JSON.stringify({ bin: join(this.binDir, plugin), env: { PATH: process.env.PATH, CNI_PATH: this.binDir, ...env }, stdin }) + "\n");
+    const bin = plugin.startsWith("/") ? plugin : join(this.binDir, plugin);
+    this.worker.stdin.write(JSON.stringify({ bin, env: { PATH: process.env.PATH, CNI_PATH: this.binDir, ...env }, stdin }) + "\n");
     const { value } = await this.replies.next();
     return JSON.parse(value);
   }
@@ -140,24 +143,35 @@ function kernelHasIpvlan(suite) {
 }
 function record(row, tscniSamples, refSamples) {
   const t = stats(tscniSamples);
-  const r = stats(refSamples);
-  const entry = { row, tscni: t, reference: r, ratio: t.median / r.median };
+  const r = refSamples ? stats(refSamples) : undefined;
+  const entry = { row, tscni: t, reference: r, ratio: r ? t.median / r.median : undefined };
   rows.push(entry);
-  log(`  ${row.padEnd(34)} tscni ${t.median.toFixed(2).padStart(8)} ms   ref ${r.median.toFixed(2).padStart(8)} ms   ratio ${entry.ratio.toFixed(2)}`);
+  const ref = r ? `ref ${r.median.toFixed(2).padStart(8)} ms   ratio ${entry.ratio.toFixed(2)}` : "";
+  log(`  ${row.padEnd(34)} tscni ${t.median.toFixed(2).padStart(8)} ms   ${ref}`);
   return entry;
 }
 
+/** The runtime's floor: a Bun program that only writes a line, built by `scripts/build --floor` (same flags). */
+let FLOOR_BIN;
+let floorStats;
+
 // ---------------------------------------------------------------- scenarios
 
+/** VERSION of several plugins, interleaved with the floor program (tscni's column only) in the same loop. */
 async function benchVersion(suites) {
-  const samples = suites.map(() => []);
+  const plugins = ["host-local", "loopback", "bridge", "portmap", "bandwidth"];
+  const floor = [];
+  const samples = plugins.map(() => suites.map(() => []));
   for (let i = 0; i < SAMPLES; i++) {
-    for (const [k, s] of suites.entries()) {
-      const r = await s.exec("host-local", { CNI_COMMAND: "VERSION" }, '{"cniVersion":"1.0.0"}');
-      samples[k].push(r.ms);
+    const f = await suites[0].exec(FLOOR_BIN, {}, "");
+    if (f.status !== 0) throw new Error(`floor program failed: ${f.stderr}`);
+    floor.push(f.ms);
+    for (const [j, p] of plugins.entries()) {
+      for (const [k, s] of suites.entries()) samples[j][k].push((await s.exec(p, { CNI_COMMAND: "VERSION" }, '{"cniVersion":"1.0.0"}')).ms);
     }
   }
-  record("VERSION (host-local)", ...samples);
+  floorStats = record("floor (Bun program writing one line, same build flags)", floor).tscni;
+  for (const [j, p] of plugins.entries()) record(`VERSION (${p})`, ...samples[j]);
 }
 
 /** host-local on its own, exec'd with the IPAM section like a main plugin does. */
@@ -314,10 +328,12 @@ async function benchScale(suites) {
 // ---------------------------------------------------------------- output
 
 function table() {
-  const lines = ["| scenario | tscni median | p90 | min | reference median | p90 | min | tscni/ref |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  const lines = ["| scenario | tscni median | p90 | min | reference median | p90 | min | tscni/ref | tscni/floor |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"];
   const f = (x) => x.toFixed(2);
   for (const r of rows) {
-    lines.push(`| ${r.row} | ${f(r.tscni.median)} | ${f(r.tscni.p90)} | ${f(r.tscni.min)} | ${f(r.reference.median)} | ${f(r.reference.p90)} | ${f(r.reference.min)} | **${r.ratio.toFixed(2)}x** |`);
+    const ref = r.reference ? `${f(r.reference.median)} | ${f(r.reference.p90)} | ${f(r.reference.min)} | **${r.ratio.toFixed(2)}x**` : " |  |  | ";
+    const vsFloor = floorStats && r.row.startsWith("VERSION") ? `${(r.tscni.median / floorStats.median).toFixed(2)}x` : "";
+    lines.push(`| ${r.row} | ${f(r.tscni.median)} | ${f(r.tscni.p90)} | ${f(r.tscni.min)} | ${ref} | ${vsFloor} |`);
   }
   if (notes.length) lines.push("", ...notes.map((n) => `Note: ${n}`));
   return lines.join("\n");
@@ -360,6 +376,8 @@ async function main() {
   if (!existsSync(join(REF, "bridge"))) throw new Error(`reference plugins missing in ${REF}: apt-get install containernetworking-plugins`);
   const bins = mkdtempSync(join(tmpdir(), "tscni-bench-bin-"));
   sh("bash", [join(ROOT, "scripts/install"), join(bins, "tscni")]);
+  FLOOR_BIN = join(bins, "floor");
+  sh("bash", [join(ROOT, "scripts/build"), "--floor", FLOOR_BIN]); // built now, never committed
   mkdirSync(join(bins, "ref"));
   for (const f of readdirSync(REF)) linkSync(join(REF, f), join(bins, "ref", f));
   const suites = [new Suite("tscni", join(bins, "tscni"), "t"), new Suite("reference", join(bins, "ref"), "r")];
