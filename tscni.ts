@@ -6,6 +6,7 @@ import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
 import { FatalError, internalError } from "./shared/cni/errors.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
+import { crashPoint } from "./shared/crash.ts";
 import { runExitHooks } from "./shared/sys/exit-hooks.ts";
 import { PLUGIN_LOADERS, PLUGIN_NAMES, SUBCOMMANDS, notImplemented } from "./plugins/registry.ts";
 
@@ -136,6 +137,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
+    crashPoint("output written"); // the last crash point: the result is out, the process not yet ended
     runExitHooks(); // e.g. hand parked nfnetlink sockets to a reaper (only registered if nft was used)
     process.exit(code);
   },

@@ -5,6 +5,7 @@
 //   ADD:  each step pushes its inverse as soon as it succeeds; on failure the stack unwinds in reverse.
 //   DEL/GC: runTeardown runs every named step in order.
 import { FatalError, StepErrors, failureText, stepFailures, type StepFailure } from "./cni/errors.ts";
+import { crashPoint } from "./crash.ts";
 import { traced } from "./trace.ts";
 
 type UndoFn = () => unknown;
@@ -12,8 +13,10 @@ type UndoFn = () => unknown;
 export class UndoStack {
   private readonly steps: { what: string; undo: UndoFn }[] = [];
 
+  /** Called as soon as a step succeeded: its inverse. Each push is a crash point (shared/crash.ts). */
   push(what: string, undo: UndoFn): void {
     this.steps.push({ what, undo });
+    crashPoint(what);
   }
 
   /** Forget the inverses: ADD succeeded and everything stays. */

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatIP, parseIP, type IP } from "../../../shared/ip/index.ts";
 import type { Attachment } from "../../../shared/cni/types.ts";
+import { crashPoint } from "../../../shared/crash.ts";
 
 const LAST_IP_PREFIX = "last_reserved_ip.";
 const LOCK_FILE = "lock";
@@ -190,6 +191,7 @@ export class DiskStore {
       if (errnoCodeOf(e) === "EEXIST") return false;
       throw storeError("open", name, e);
     }
+    crashPoint("create allocation file");
     try {
       fs.writeSync(fd, holderKey(id, ifname));
       fs.closeSync(fd);
@@ -198,6 +200,7 @@ export class DiskStore {
       fs.rmSync(name, { force: true });
       throw storeError("write", name, e);
     }
+    crashPoint("write allocation file");
     const last = this.file(LAST_IP_PREFIX + rangeId);
     try {
       fs.writeFileSync(last, formatIP(ip), { mode: 0o644 });

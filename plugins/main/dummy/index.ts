@@ -9,7 +9,7 @@ import { createDummy } from "../../../shared/netlink/links.ts";
 import { checkAddresses } from "../pod/check.ts";
 import { withPodHandles } from "../pod/handles.ts";
 import { delegatingIpam, ipamAdd } from "../pod/ipam.ts";
-import { addPodIface, checkPodLink, delPodIface, findPodInterface, statusThroughIpam } from "../pod/single-iface.ts";
+import { addPodIface, checkPodLink, delPodIface, findPodInterface, gcThroughIpam, statusThroughIpam } from "../pod/single-iface.ts";
 
 const fail = (msg: string): never => {
   throw internalError(msg);
@@ -42,5 +42,5 @@ async function check(ctx: CmdContext): Promise<void> {
   });
 }
 
-const plugin: Plugin = { type: "dummy", supportedVersions: SUPPORTED_VERSIONS, add, del: delPodIface, check, status: statusThroughIpam };
+const plugin: Plugin = { type: "dummy", supportedVersions: SUPPORTED_VERSIONS, add, del: delPodIface, check, status: statusThroughIpam, gc: gcThroughIpam };
 export default plugin;

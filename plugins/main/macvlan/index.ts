@@ -1,10 +1,10 @@
 // The macvlan plugin: the pod gets a macvlan of a host (or, with linkInContainer, pod) interface.
 import type { Plugin } from "../../../shared/cni/plugin.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
-import { delPodIface, statusThroughIpam } from "../pod/single-iface.ts";
+import { delPodIface, gcThroughIpam, statusThroughIpam } from "../pod/single-iface.ts";
 import { add } from "./add.ts";
 import { check } from "./check.ts";
 
-// GC: nothing of a macvlan lives outside the pod netns (the reference's GC is a no-op too).
-const plugin: Plugin = { type: "macvlan", supportedVersions: SUPPORTED_VERSIONS, add, del: delPodIface, check, status: statusThroughIpam };
+// GC: forwarded to IPAM (the link goes with the pod netns; the reference's GC is a no-op).
+const plugin: Plugin = { type: "macvlan", supportedVersions: SUPPORTED_VERSIONS, add, del: delPodIface, check, status: statusThroughIpam, gc: gcThroughIpam };
 export default plugin;

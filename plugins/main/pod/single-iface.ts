@@ -1,9 +1,9 @@
 // The ADD tail and CHECK of plugins that give the pod exactly one interface and leave nothing on the
 // host (macvlan, ipvlan, vlan, dummy, tap, host-device): the result shape every one of them shares,
 // and the reference's ConfigureIface applied to the landed link.
-import { delegateStatus } from "../../../shared/cni/delegate.ts";
+import { delegateGC, delegateStatus } from "../../../shared/cni/delegate.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
-import { lineLogger, type CmdContext, type StatusContext } from "../../../shared/cni/plugin.ts";
+import { lineLogger, type CmdContext, type GcContext, type StatusContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type DNS, type Interface, type Result } from "../../../shared/cni/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { getLinkByName, setLinkUp } from "../../../shared/netlink/links.ts";
@@ -83,6 +83,16 @@ export function checkPodLink(h: PodHandles, iface: Interface, kind: string | und
 export async function statusThroughIpam(ctx: StatusContext): Promise<void> {
   const ipam = ctx.conf.ipam?.type;
   if (ipam) await delegateStatus(ipam, ctx);
+}
+
+/**
+ * GC: the link lives in the pod netns and goes with it; the IP does not, so GC is forwarded to IPAM
+ * (as the spec asks of a plugin with a delegated IPAM): an allocation whose ADD was killed before the
+ * runtime got a result is released by GC alone.
+ */
+export async function gcThroughIpam(ctx: GcContext): Promise<void> {
+  const ipam = ctx.conf.ipam?.type;
+  if (ipam) await delegateGC(ipam, ctx);
 }
 
 /** What differs between the one-interface plugins' ADDs; the steps and their rollback are shared. */
