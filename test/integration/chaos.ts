@@ -9,6 +9,8 @@ import { execAsync, type ExecOutcome } from "./snapshot.ts";
 
 /** Exec'ing concurrency of the chaos tests: enough to race, not enough to drown a loaded 2-core machine. */
 export const POOL = Number(process.env.TSCNI_CHAOS_POOL ?? 8);
+/** A plugin exec that takes longer is killed and reported as a hang (generous: 100 chains at once on a loaded 2-core machine). */
+export const EXEC_TIMEOUT_MS = 600_000;
 /** Long mode (full products, 200-way races, long fuzzing): TSCNI_CHAOS_LONG=1. */
 export const LONG = process.env.TSCNI_CHAOS_LONG === "1";
 
@@ -91,6 +93,13 @@ export interface PluginExit extends ExecOutcome {
   json: any;
 }
 
+/** "exit 1: {...}", "killed by SIGKILL", "hung (killed after N s)": how an exec ended, for messages. */
+export function exitText(r: PluginExit): string {
+  if (r.timedOut) return "hung (killed by the test's timeout)";
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit ${r.code}: ${r.stdout.trim()}${r.stderr.trim() ? ` (stderr: ${r.stderr.trim().slice(0, 300)})` : ""}`;
+}
+
 /** Execs one plugin in the node namespace exactly as a runtime does (env + stdin, result on stdout). */
 export async function execPlugin(run: PluginRun): Promise<PluginExit> {
   const env: Record<string, string | undefined> = {
@@ -107,7 +116,7 @@ export async function execPlugin(run: PluginRun): Promise<PluginExit> {
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   const input = run.raw ?? JSON.stringify(run.stdin);
   const bin = join(run.binDir ?? BIN_DIR, run.plugin);
-  const r = await execAsync("nsenter", [`--net=${run.node}`, "--", bin], { input, env: clean, timeoutMs: run.timeoutMs ?? 120_000 });
+  const r = await execAsync("nsenter", [`--net=${run.node}`, "--", bin], { input, env: clean, timeoutMs: run.timeoutMs ?? EXEC_TIMEOUT_MS });
   let json: any;
   try {
     json = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
@@ -165,7 +174,7 @@ export async function chainDel(list: NetList, a: Attach, prevResult?: unknown): 
   for (const conf of [...list.plugins].reverse()) {
     const type = String(conf.type);
     const r = await execPlugin({ plugin: type, command: "DEL", stdin: pluginStdin(list, conf, prevResult), ...a });
-    if (r.code !== 0) failures.push(`${type} DEL exit ${r.code ?? r.signal}: ${r.stdout.trim()}${r.stderr.trim()}`);
+    if (r.code !== 0) failures.push(`${type} DEL ${exitText(r)}`);
   }
   return failures;
 }
@@ -177,7 +186,7 @@ export async function chainGc(list: NetList, node: string, valid: { containerID:
     const type = String(conf.type);
     const stdin = { ...pluginStdin(list, conf), cniVersion: "1.1.0", "cni.dev/valid-attachments": valid };
     const r = await execPlugin({ plugin: type, command: "GC", stdin, node, cniPath, containerId: undefined, env: { CNI_CONTAINERID: undefined, CNI_IFNAME: undefined, CNI_NETNS: undefined } });
-    if (r.code !== 0) failures.push(`${type} GC exit ${r.code ?? r.signal}: ${r.stdout.trim()}${r.stderr.trim()}`);
+    if (r.code !== 0) failures.push(`${type} GC ${exitText(r)}`);
   }
   return failures;
 }
