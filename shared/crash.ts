@@ -22,9 +22,7 @@ function processType(): string {
 }
 
 function crashHook(value: string): (step: string) => void {
-  const sep = value.indexOf(":");
-  const mode = value.slice(0, sep);
-  const arg = value.slice(sep + 1);
+  const [, mode = "", arg = ""] = /^([^:]*):(.*)$/s.exec(value) ?? [];
   const type = processType();
   let n = 0;
   if (mode === "record") {

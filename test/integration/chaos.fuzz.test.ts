@@ -5,6 +5,7 @@
 // with the same input and that DEL succeeds; at the end each plugin's node equals its baseline.
 // CI: TSCNI_CHAOS_FUZZ_CASES (20) per plugin, seed TSCNI_CHAOS_SEED (random, printed);
 // TSCNI_CHAOS_LONG=1: 400 per plugin. See docs/testing.md.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -185,7 +186,8 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-const NETNS_PATHS = (c: FuzzCase, podPath: string): string[] => [podPath, "", "/nonexistent/netns", "relative/netns", "/proc/self/ns/net", work.path, join(work.path, "regular-file"), `${podPath}/`, `${podPath}/..`];
+const NETNS_PATHS = (_c: FuzzCase, podPath: string): string[] => [podPath, "", "/nonexistent/netns", "relative/netns", "/proc/self/ns/net", work.path,
+  join(work.path, "regular-file"), join(work.path, "fifo"), "/dev/null", "/dev/zero", `${podPath}/`, `${podPath}/..`];
 
 function mutate(c: FuzzCase, r: R): void {
   const podPath = c.env.CNI_NETNS!;
@@ -336,6 +338,7 @@ async function fuzzPlugin(plugin: string): Promise<Outcome> {
 
 const plugins = PLUGIN_NAMES.filter((p) => !ONLY || ONLY.includes(p));
 writeFileSync(join(work.path, "regular-file"), "not a netns\n");
+spawnSync("mkfifo", [join(work.path, "fifo")]); // opening it for reading would block forever (issue 10 defect 3)
 console.log(`fuzz: ${CASES} cases per plugin x ${plugins.length} plugins, TSCNI_CHAOS_SEED=${SEED}, timeout ${TIMEOUT_MS / 1000} s per exec, pool ${POOL}`);
 
 describe("fuzz: hostile input to every plugin", () => {
