@@ -188,6 +188,16 @@ describe("link codec: requests against hand-built bytes", () => {
     expect(hex(bytes)).toBe(hex(msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(AF_BRIDGE, 3), attr(IFLA_AF_SPEC, spec))));
   });
 
+  it("encode: alias -> IFLA_IFALIAS without a NUL (the kernel stores the attribute's whole length); \"\" -> empty attribute (deletes it)", () => {
+    const IFLA_IFALIAS = 20;
+    const bytes = encode({ ifindex: 4, alias: "eth1" });
+    const eth1 = [0x65, 0x74, 0x68, 0x31];
+    expect(hex(bytes)).toBe(hex(msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 4), attr(IFLA_IFALIAS, eth1))));
+    expect(hex(encode({ ifindex: 4, alias: "" }))).toBe(hex(msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 4), attr(IFLA_IFALIAS))));
+    expect(roundTrip({ ifindex: 4, alias: "uplink-a" }).alias).toBe("uplink-a");
+    expect(roundTrip({ ifindex: 4 }).alias).toBeUndefined();
+  });
+
   it("encode: set up by name -> ifindex 0, IFF_UP in flags and change, IFLA_IFNAME", () => {
     const bytes = encode({ name: "veth0", flags: IFF_UP, change: IFF_UP });
     expect(hex(bytes)).toBe(hex(msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 0, 1, 1), attr(IFLA_IFNAME, str("veth0")))));
