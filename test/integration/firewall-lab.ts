@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN_DIR, createNetns, expectOk, REF_DIR, runConflistSync, tempDir, type TestNetns } from "./harness.ts";
+import { BIN_DIR, createNetns, expectOk, REF_DIR, runConflist, runConflistSync, tempDir, type TestNetns } from "./harness.ts";
 
 export const NODE_EXT = "192.0.2.1";
 export const OUTSIDE = "192.0.2.2";
@@ -85,6 +85,20 @@ export class FirewallLab {
     }
     const result = out.json;
     const pod = { ns, cid, ip: String(result.ips[0].address).split("/")[0]!, result, conflist, pluginDir };
+    this.pods.add(pod);
+    return pod;
+  }
+
+  /** addPod without waiting: `tscni run add` spawned asynchronously (for parallel ADDs). */
+  async addPodAsync(conflist: string): Promise<Pod> {
+    const ns = createNetns("fwp");
+    const cid = `c${ns.name.slice(-8)}`;
+    const out = await runConflist({ verb: "add", conflist, netns: ns.path, node: this.node, dir: this.tscniDir, flags: ["--cache-dir", join(this.dir.path, "cache"), "--id", cid] });
+    if (out.code !== 0) {
+      ns.delete();
+      expectOk(out);
+    }
+    const pod = { ns, cid, ip: String(out.json.ips[0].address).split("/")[0]!, result: out.json, conflist, pluginDir: this.tscniDir };
     this.pods.add(pod);
     return pod;
   }

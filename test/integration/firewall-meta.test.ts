@@ -122,6 +122,36 @@ describe.skipIf(!canRun)("firewall (compiled binary, node forward policy DROP)",
     l.delPod(pb);
   }, T);
 
+  it.each(["iptables", "nftables"])("ingressPolicy isolated (%s node): pods of one bridge cannot reach each other (bridged traffic crosses FORWARD: br_netfilter), the outside they can", (where) => {
+    const l = newLab();
+    if (where === "iptables") l.node.exec("iptables", ["-P", "FORWARD", "ACCEPT"]); // the filter table exists: rules go there
+    const conf = l.conflist({ name: "netiso", bridge: "cnifwi", subnet: "10.80.0.0/24", firewall: { ingressPolicy: "isolated" } });
+    const a = l.addPod(conf);
+    const b = l.addPod(conf);
+    expect(l.ping(a.ns, OUTSIDE)).toBe(true);
+    expect(l.ping(a.ns, "10.80.0.1")).toBe(true);
+    expect(l.ping(a.ns, b.ip)).toBe(false);
+    const save = l.iptablesSave();
+    if (where === "iptables") expect(save).toMatch(/-A CNI-ISOLATION-STAGE-1 -i cnifwi -o cnifwi .*-j DROP/);
+    else expect(nftTable(l)).toMatch(/iifname "cnifwi" oifname "cnifwi" drop/);
+    l.delPod(a);
+    l.delPod(b);
+  }, T);
+
+  it("add: 8 pods in parallel on a node with FORWARD DROP -> one FORWARD jump, one admin jump, 3 rules each, all forwarded", async () => {
+    const l = newLab();
+    l.node.exec("iptables", ["-P", "FORWARD", "DROP"]);
+    const conf = l.conflist({ name: "fwnet", bridge: "cnifw0", subnet: "10.77.0.0/24" });
+    const pods = await Promise.all(Array.from({ length: 8 }, () => Promise.resolve().then(() => l.addPodAsync(conf))));
+    const save = l.iptablesSave();
+    expect(save.split("\n").filter((x) => x.includes("-j CNI-FORWARD"))).toHaveLength(1);
+    expect(save.split("\n").filter((x) => x.includes("-j CNI-ADMIN"))).toHaveLength(1);
+    for (const p of pods) expect(forwardRulesFor(l, p.ip)).toHaveLength(3);
+    for (const p of pods.slice(0, 2)) expect(l.ping(p.ns, OUTSIDE)).toBe(true);
+    for (const p of pods) l.delPod(p);
+    expect(l.iptablesSave()).not.toContain("tscni-fw");
+  }, T);
+
   it("gc: a stale container's rules go, a valid one's stay", () => {
     const l = newLab();
     l.node.exec("iptables", ["-P", "FORWARD", "DROP"]);
