@@ -83,6 +83,7 @@ type Command = (io: {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./cmd/run/main.ts")).runMain,
   endpoints: async () => (await import("./cmd/endpoints/main.ts")).endpointsMain,
+  audit: async () => (await import("./cmd/audit/main.ts")).auditMain,
 };
 
 async function runCommand(load: () => Promise<Command>): Promise<number> {
@@ -113,7 +114,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (name === "tscni" || name === "bun") {
-    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n       tscni endpoints [--network N] [--json]  (every attachment on this node)\n       tscni --version\n`);
+    write(2, `tscni ${VERSION}: CNI plugins ${PLUGIN_NAMES.join(", ")}\nusage: tscni <plugin> (or run a hard link named after the plugin)\n       tscni run add|check|del|gc|status CONFLIST [NETNS] [flags]  (a conflist, as a runtime runs it)\n       tscni endpoints [--network N] [--json]  (every attachment on this node)\n       tscni audit [--network N] [--fix] [--json]  (orphans and breakage on this node)\n       tscni --version\n`);
     return 0;
   }
   // `dhcp daemon ...` (or `tscni dhcp daemon ...`): a long-running mode instead of a CNI call

@@ -5,10 +5,10 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DATA_DIR } from "../../plugins/ipam/host-local/config.ts";
 import { readAllocations } from "../../plugins/ipam/host-local/store.ts";
-import { listCached } from "../run/cache.ts";
+import { listCached, type CachedAttachment } from "../run/cache.ts";
 import { cachedDataDirs, endpointFromCache, withAllocations, type Endpoint, type NetworkAllocations } from "./model.ts";
 
-interface RecordDirs {
+export interface RecordDirs {
   /** libcni's cache root (results in <cacheDir>/results) */
   readonly cacheDir: string;
   /** host-local data dirs to read besides the ones cached conflists name (default: DEFAULT_DATA_DIR) */
@@ -42,10 +42,22 @@ function readStores(dataDir: string, network?: string): NetworkAllocations[] {
     });
 }
 
-/** Every attachment the node's records name, optionally of one network, sorted. */
-export function collectEndpoints(dirs: RecordDirs, network?: string): Endpoint[] {
+/** What the node's records hold: cache entries, host-local stores, and the endpoints they make. */
+export interface NodeRecords {
+  readonly cached: readonly CachedAttachment[];
+  readonly stores: readonly NetworkAllocations[];
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** Reads the cache and every store (the given data dirs, else the default, plus the cached conflists'). */
+export function collectRecords(dirs: RecordDirs, network?: string): NodeRecords {
   const cached = listCached(dirs.cacheDir).filter((c) => network === undefined || c.networkName === network);
   const dataDirs = new Set([...(dirs.dataDirs ?? [DEFAULT_DATA_DIR]), ...cached.flatMap(cachedDataDirs)]);
   const stores = [...dataDirs].flatMap((d) => readStores(d, network));
-  return withAllocations(cached.map(endpointFromCache), stores);
+  return { cached, stores, endpoints: withAllocations(cached.map(endpointFromCache), stores) };
+}
+
+/** Every attachment the node's records name, optionally of one network, sorted. */
+export function collectEndpoints(dirs: RecordDirs, network?: string): Endpoint[] {
+  return [...collectRecords(dirs, network).endpoints];
 }

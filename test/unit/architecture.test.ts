@@ -93,8 +93,8 @@ describe("architecture", () => {
     expect(files.find((f) => f.path === "tscni.ts")!.text).toMatch(/await import\("\.\/shared\/metrics\/file\.ts"\)/);
   });
 
-  it("deps: only plugin entries (index.ts, system-deps.ts) build the system firewall; nothing else binds to the system nft runner", () => {
-    const entry = /^plugins\/(main|ipam|meta)\/[^/]+\/(index|system-deps)\.ts$/;
+  it("deps: only entries (plugins' index.ts, system-deps.ts; operator commands' main.ts) build the system firewall; nothing else binds to the system nft runner", () => {
+    const entry = /^(plugins\/(main|ipam|meta)\/[^/]+\/(index|system-deps)|cmd\/[^/]+\/main)\.ts$/;
     const system = /(^|\/)firewall\/(system|system-nft)\.ts$/;
     const offenders = files.filter((f) => importsOf(f.text).some((m) => system.test(m)) && !entry.test(f.path) && f.path !== "shared/firewall/system.ts");
     expect(offenders.map((f) => f.path)).toEqual([]);
