@@ -5,7 +5,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { CniError, internalError, ioFailure } from "../../shared/cni/errors.ts";
 import { goIndent } from "../../shared/cni/json.ts";
 import { CURRENT_VERSION } from "../../shared/cni/types.ts";
+import { systemFirewall } from "../../shared/firewall/system.ts";
 import { UsageError } from "../flags.ts";
+import { restorePodRules } from "../restore/rules.ts";
 import { parseRunArgs, USAGE, type RunArgs } from "./args.ts";
 import { readCachedEntry } from "./cache.ts";
 import { parseConfList, type ConfList } from "./conflist.ts";
@@ -49,6 +51,20 @@ function dispatch(a: RunArgs, list: ConfList, deps: RunnerDeps): unknown {
   }
 }
 
+/**
+ * After GC, the attachments still valid get their per-pod firewall state back if something outside
+ * removed it (an `nft flush ruleset`, a firewall reload): reported on stderr, never failing the GC.
+ */
+function restoreValid(a: RunArgs, list: ConfList, io: RunIO): void {
+  const valid = new Set((a.valid ?? []).map((v) => `${v.containerID}\u0000${v.ifname}`));
+  const include = (x: { containerId: string; ifname: string }) => valid.has(`${x.containerId}\u0000${x.ifname}`);
+  for (const r of restorePodRules(systemFirewall(), { cacheDir: a.cacheDir, network: list.name, include })) {
+    if (r.outcome === "present") continue;
+    const what = `${r.kind} of ${r.containerId}/${r.ifname}`;
+    io.stderr(r.outcome === "restored" ? `restored ${what}\n` : `could not restore ${what}: ${r.error ?? ""}\n`);
+  }
+}
+
 export function runMain(io: RunIO): number {
   if (io.argv.length === 0 || io.argv[0] === "--help" || io.argv[0] === "-h") {
     io.stderr(USAGE);
@@ -61,6 +77,7 @@ export function runMain(io: RunIO): number {
     version = list.cniVersion || version;
     const deps: RunnerDeps = { cacheDir: a.cacheDir, invoke: (inv) => execPlugin(inv, a.pluginDirs) };
     const result = dispatch(a, list, deps);
+    if (a.verb === "gc") restoreValid(a, list, io);
     if (result !== undefined) io.stdout(goIndent(result) + "\n");
     return 0;
   } catch (e) {

@@ -12,14 +12,25 @@ import { FirewallCheckError, FirewallError, type MasqAttachment, type MasqSetup,
 /** "<hash16>-<hash16>": the attachment's identity at the start of each rule comment. */
 const INSTANCE_HASH_LENGTH = 33;
 
-/** Adds one rule per address, in one transaction (creating table and chains on first use). */
+/**
+ * Adds one rule per address, in one transaction. The base chain the rules depend on is verified first
+ * with one targeted read (its three rules): an operator's `nft flush table`/`flush ruleset` or a firewall
+ * reload may have emptied or removed it, and rules in an unreachable masq_checks would silently
+ * masquerade nothing. Only then (or when the rules alone fail) is the skeleton declared again.
+ */
 export function setupIPMasq(nft: NftRunner, setup: MasqSetup): void {
   validateAttachment(setup);
   const rules = masqRulesText(setup.network, setup.ifname, setup.containerId, setup.ips.map((i) => i.address));
   if (!rules) return;
-  if (nft.run(rules).ok) return;
+  if (masqBaseIntact(nft) && nft.run(rules).ok) return;
   const res = nft.run(`${masqSkeletonText()}\n${rules}`);
   if (!res.ok) throw new FirewallError(`set up masquerading for ${setup.containerId}`, res.error);
+}
+
+/** postrouting holds exactly the skeleton's rules: two multicast returns, then the goto to masq_checks. */
+function masqBaseIntact(nft: NftRunner): boolean {
+  const base = nft.rules("inet", MASQ_TABLE, MASQ_BASE_CHAIN, { exprs: true });
+  return base.length === 3 && reachesChain(base[2]!.exprs, MASQ_CHAIN, "goto");
 }
 
 /** Deletes every rule of this attachment (found by comment hash), in one transaction. */

@@ -232,8 +232,13 @@ export function portmapSkeletonText(family: Family, conditions: readonly string[
     `add set ${T} ${SET_MASQ_ALL} { type ${k.addr} ; }`,
   ];
   if (family === "ip") lines.push(`add set ${T} ${SET_LOCALHOST} { type ${k.addr} ; }`);
-  if (withLookupRules) lines.push(...lookupRules(family));
+  if (withLookupRules) lines.push(lookupRulesText(family));
   return lines.join("\n");
+}
+
+/** tscni's map-lookup (DNAT) and masquerade rules of a family, commented OWN_RULE_COMMENT. */
+export function lookupRulesText(family: Family): string {
+  return lookupRules(family).join("\n");
 }
 
 function lookupRules(family: Family): string[] {

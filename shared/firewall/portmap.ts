@@ -7,7 +7,7 @@ import { reachesChain } from "./nft-expr.ts";
 import { deleteRulesText } from "./nft-text.ts";
 import {
   addElementsText, deleteElementsText, entryRuleComment, FAMILIES, MAP_ANY, MAP_HOSTIP, networkTag, OWN_RULE_COMMENT,
-  commentId, commentIdPrefix, elementTypes, listedElementsOf, ownerComment, ownerOf, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS, referenceRuleComment,
+  commentId, commentIdPrefix, elementTypes, lookupRulesText, listedElementsOf, ownerComment, ownerOf, planPortForward, portmapSkeletonText, PORTMAP_TABLE, REFERENCE_RULE_CHAINS, referenceRuleComment,
   SET_HAIRPIN, SET_LOCALHOST, SET_MASQ_ALL, type DnatEntry, type Family, type FamilyPlan, type HeldKeys, type ListedElement,
 } from "./portmap-rules.ts";
 import { validateContainerId, validateNetworkName } from "./validate.ts";
@@ -90,6 +90,47 @@ class FamilyView {
   }
 }
 
+/** Rules of tscni's own in each chain of the skeleton (chains holding only unlabeled jumps count all rules). */
+function ownRuleCounts(family: Family): Record<string, number> {
+  return { hostports: 2, masquerading: family === "ip" ? 5 : 4, hostports_all: 2 };
+}
+
+/**
+ * One read of the whole table (its rule count does not grow with pods): the entry jumps carry the
+ * comment for these conditions, hostports_all holds its two jumps, hostports and masquerading hold
+ * tscni's lookup rules. False when anything is missing (or the table is gone).
+ */
+function structureIntact(nft: NftRunner, family: Family, conditions: readonly string[]): boolean {
+  const byChain = new Map<string, NftRuleInfo[]>();
+  for (const r of nft.tableRules(family, PORTMAP_TABLE)) byChain.set(r.chain, [...(byChain.get(r.chain) ?? []), r]);
+  const entry = entryRuleComment(conditions);
+  const entryOk = ["prerouting", "output"].every((c) => byChain.get(c)?.length === 1 && byChain.get(c)![0]!.comment === entry);
+  const want = ownRuleCounts(family);
+  const own = (c: string) => (byChain.get(c) ?? []).filter((r) => c === "hostports_all" || r.comment === OWN_RULE_COMMENT).length;
+  return entryOk && Object.entries(want).every(([c, n]) => own(c) === n);
+}
+
+/**
+ * What to apply so the family's structure is whole again, rebuilding only what is missing: everything
+ * when the maps are gone; the entry chains when their jumps are; tscni's lookup rules (deleted by handle
+ * and added again) when some are missing. The reference's per-container rules are never touched.
+ */
+function structureRepairText(state: FamilyView, conditions: readonly string[]): string {
+  const family = state.family;
+  if (!state.ourMaps) return portmapSkeletonText(family, conditions, true);
+  const parts: string[] = [];
+  if (!entryRulesCurrent(state, conditions) || state.rules("hostports_all").length !== 2) {
+    parts.push(portmapSkeletonText(family, conditions, false));
+  }
+  const own = ["hostports", "masquerading"].map((c) => ({ c, rules: state.rules(c).filter((r) => r.comment === OWN_RULE_COMMENT) }));
+  const want = ownRuleCounts(family);
+  if (own.some(({ c, rules }) => rules.length !== want[c])) {
+    for (const { c, rules } of own) if (rules.length) parts.push(deleteRulesText(family, PORTMAP_TABLE, c, rules.map((r) => r.handle)));
+    parts.push(lookupRulesText(family));
+  }
+  return parts.join("\n");
+}
+
 /** True when prerouting and output each hold exactly our entry rule for these conditions. */
 function entryRulesCurrent(state: FamilyView, conditions: readonly string[]): boolean {
   if (!state.hasChain("hostports_all")) return false;
@@ -147,7 +188,9 @@ function conflictsOf(plan: FamilyPlan, state: FamilyView, owner: Owner): { held:
 export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, network?: string): void {
   const owner = makeOwner(setup.containerId, network);
   const plans = planPortForward(setup);
-  const fast = plans.every((p) => p.conditions.length === 0);
+  // The fast path trusts the structure only after one table-wide read per family (a constant number of
+  // rules): an external flush leaves the maps but empties the chains, and the elements then forward nothing.
+  const fast = plans.every((p) => p.conditions.length === 0 && structureIntact(nft, p.family, p.conditions));
   if (fast) {
     const text = plans.map((p) => addElementsText(p, owner.comment)).filter(Boolean).join("\n");
     if (!text || nft.run(text).ok) return;
@@ -156,9 +199,7 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
   const conflicts: PortConflict[] = [];
   for (const plan of plans) {
     const state = new FamilyView(nft, plan.family);
-    if (!state.ourMaps || !entryRulesCurrent(state, plan.conditions)) {
-      parts.push(portmapSkeletonText(plan.family, plan.conditions, !state.ourMaps));
-    }
+    parts.push(structureRepairText(state, plan.conditions));
     const found = conflictsOf(plan, state, owner);
     conflicts.push(...found.conflicts);
     parts.push(addElementsText(plan, owner.comment, found.held));

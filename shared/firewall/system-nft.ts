@@ -4,7 +4,7 @@
 import { NetlinkDecodeError } from "../netlink/codec/errors.ts";
 import { NetlinkError } from "../netlink/errors.ts";
 import { withNfHandle, type NfHandle } from "../netlink/nf/client.ts";
-import { getChain, getSet, getSetElem, getTable, listRules, listSetElems } from "../netlink/nf/nftables.ts";
+import { getChain, getSet, getSetElem, getTable, listRules, listSetElems, listTableRules } from "../netlink/nf/nftables.ts";
 import { SysError } from "../sys/libc.ts";
 import { nftBackend, runNft } from "../sys/nftables.ts";
 import { FirewallError, type NftRunner } from "./types.ts";
@@ -23,6 +23,7 @@ export const systemNft: NftRunner = {
   run: runNft,
   rules: (family, table, chain, opts) =>
     read(`list chain ${family} ${table} ${chain}`, (h) => listRules(h, family, table, chain, opts)),
+  tableRules: (family, table, opts) => read(`list table ${family} ${table}`, (h) => listTableRules(h, family, table, opts)),
   elements: (family, table, set, opts) =>
     read(`list set ${family} ${table} ${set}`, (h) => listSetElems(h, family, table, set, opts)),
   element: (family, table, set, key) => read(`get element of ${family} ${table} ${set}`, (h) => getSetElem(h, family, table, set, key)),

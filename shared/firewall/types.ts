@@ -20,6 +20,11 @@ export interface NftRuleInfo {
   readonly exprs?: readonly NftExpr[];
 }
 
+/** A rule of a table-wide read: which chain holds it. */
+interface NftTableRuleInfo extends NftRuleInfo {
+  readonly chain: string;
+}
+
 /** A set or map element as read back from the kernel: key and value bytes, comment. */
 export interface NftElementInfo {
   readonly key: Uint8Array;
@@ -42,6 +47,8 @@ export interface NftRunner {
    * their expressions; `commentPrefix`: only rules whose comment starts with it (a pre-filter).
    */
   rules(family: NfFamily, table: string, chain: string, opts?: NftReadOptions): readonly NftRuleInfo[];
+  /** Every rule of one table (all chains, each chain's in order); empty when the table does not exist. */
+  tableRules(family: NfFamily, table: string, opts?: NftReadOptions): readonly NftTableRuleInfo[];
   /** The elements of one set or map; undefined when the set or its table does not exist. */
   elements(family: NfFamily, table: string, set: string, opts?: Pick<NftReadOptions, "commentPrefix">): readonly NftElementInfo[] | undefined;
   /** One element by its key bytes (a lookup, not a dump); undefined when it, its set or table is absent. */

@@ -66,19 +66,31 @@ interface NftReadOptions {
  * chain or table does not exist.
  */
 export function listRules(conn: NetlinkConn, family: NfFamily, table: string, chain: string, opts: NftReadOptions = {}): NftRuleMsg[] {
+  return dumpRules(conn, family, table, chain, opts);
+}
+
+/**
+ * Every rule of one table, all chains (the kernel filters the dump by table): one read for a table
+ * whose rule count does not grow with the pods (portmap's structure check). Empty when it does not exist.
+ */
+export function listTableRules(conn: NetlinkConn, family: NfFamily, table: string, opts: NftReadOptions = {}): NftRuleMsg[] {
+  return dumpRules(conn, family, table, undefined, opts);
+}
+
+function dumpRules(conn: NetlinkConn, family: NfFamily, table: string, chain: string | undefined, opts: NftReadOptions): NftRuleMsg[] {
   const f = nfproto(family);
   const want = nftMsgType(NFT_MSG_NEWRULE);
   const prefix = opts.commentPrefix === undefined ? undefined : commentPrefixBytes(opts.commentPrefix);
   const exprs = opts.exprs === true;
   const rules = absentAsUndefined(() =>
-    consistentDump(conn, nftMsgType(NFT_MSG_GETRULE), `list rules of ${family} ${table} ${chain}`, (w) => writeGetRules(w, f, table, chain),
+    consistentDump(conn, nftMsgType(NFT_MSG_GETRULE), `list rules of ${family} ${table} ${chain ?? ""}`.trimEnd(), (w) => writeGetRules(w, f, table, chain),
       (dv, off, end, type) => {
         if (type !== want || (prefix && !ruleCommentStartsWith(dv, off, end, prefix))) return undefined;
         return decodeRule(dv, off, end, exprs);
       }),
   );
   // the filter is by name; a same-named chain of another family never matches (family is in nfgenmsg)
-  return (rules ?? []).filter((r) => r.chain === chain && r.table === table);
+  return (rules ?? []).filter((r) => (chain === undefined || r.chain === chain) && r.table === table);
 }
 
 /** The elements of one set or map; undefined when the set (or its table) does not exist. */

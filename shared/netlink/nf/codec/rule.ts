@@ -85,11 +85,11 @@ export interface NftRuleMsg {
   readonly exprs?: readonly NftExpr[];
 }
 
-/** A rule dump request body (send with NLM_F_DUMP); the kernel lists only this table's chain. */
-export function writeGetRules(w: NlWriter, family: number, table: string, chain: string): void {
+/** A rule dump request body (send with NLM_F_DUMP); the kernel lists only this table's chain (every chain without one). */
+export function writeGetRules(w: NlWriter, family: number, table: string, chain?: string): void {
   writeNfgenmsg(w, family);
   w.attrStr(NFTA_RULE_TABLE, table);
-  w.attrStr(NFTA_RULE_CHAIN, chain);
+  if (chain !== undefined) w.attrStr(NFTA_RULE_CHAIN, chain);
 }
 
 /**

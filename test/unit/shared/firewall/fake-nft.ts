@@ -52,6 +52,15 @@ export function fakeNft(opts: { runs?: Run[] } & FakeState = {}): FakeNft {
         .filter((r) => p === undefined || r.comment?.startsWith(p) === true)
         .map((r) => (o?.exprs ? r : { handle: r.handle, comment: r.comment }));
     },
+    tableRules(family: NfFamily, table, o) {
+      read("tableRules", `${family} ${table}`);
+      const p = o?.commentPrefix;
+      return Object.entries(chains)
+        .filter(([key]) => tableOf(key) === `${family} ${table}`)
+        .flatMap(([key, rules]) => rules.map((r) => ({ ...r, chain: key.split(" ")[2]! })))
+        .filter((r) => p === undefined || r.comment?.startsWith(p) === true)
+        .map((r) => (o?.exprs ? r : { handle: r.handle, comment: r.comment, chain: r.chain }));
+    },
     elements(family, table, set, o) {
       const key = `${family} ${table} ${set}`;
       read("elements", key);

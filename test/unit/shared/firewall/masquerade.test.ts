@@ -13,22 +13,36 @@ const POST = "inet cni_plugins_masquerade postrouting";
 const rule = (handle: number, comment: string | undefined, exprs: NftRuleInfo["exprs"] = []): NftRuleInfo => ({ handle, comment, exprs });
 
 describe("setupIPMasq", () => {
-  it("setup: table exists -> one run with the rules only, no read, no skeleton", () => {
-    const nft = fakeNft({ runs: [OK] });
+  const intactBase = { [POST]: [rule(1, undefined), rule(2, undefined), rule(3, undefined, [gotoExpr("masq_checks")])] };
+  it("setup: base chain intact -> one read of postrouting, one run with the rules only, no skeleton", () => {
+    const nft = fakeNft({ runs: [OK], chains: intactBase });
     setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] });
     expect(nft.runs).toHaveLength(1);
     expect(nft.runs[0]).not.toContain("add table");
-    expect(nft.reads).toEqual([]);
+    expect(nft.reads).toEqual([`rules ${POST}`]);
   });
-  it("setup: rules alone fail (first use) -> second run declares skeleton and rules together", () => {
-    const nft = fakeNft({ runs: [FAIL, OK] });
+  it("setup: base chain flushed from outside (table and chains still there) -> skeleton declared again with the rules", () => {
+    const nft = fakeNft({ runs: [OK], chains: { [POST]: [], [MASQ]: [] } });
+    setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] });
+    expect(nft.runs).toHaveLength(1);
+    expect(nft.runs[0]).toContain("goto masq_checks");
+    expect(nft.runs[0]).toContain("ip saddr 10.88.0.2 ip daddr != 10.88.0.0/24 masquerade");
+  });
+  it("setup: no table (first use, or flush ruleset) -> one run declaring skeleton and rules together", () => {
+    const nft = fakeNft({ runs: [OK] });
+    setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] });
+    expect(nft.runs).toHaveLength(1);
+    expect(nft.runs[0]).toContain("add table inet cni_plugins_masquerade");
+    expect(nft.runs[0]).toContain("ip saddr 10.88.0.2 ip daddr != 10.88.0.0/24 masquerade");
+  });
+  it("setup: base intact but the rules alone fail (a race) -> second run declares skeleton and rules together", () => {
+    const nft = fakeNft({ runs: [FAIL, OK], chains: intactBase });
     setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] });
     expect(nft.runs).toHaveLength(2);
     expect(nft.runs[1]).toContain("add table inet cni_plugins_masquerade");
-    expect(nft.runs[1]).toContain("ip saddr 10.88.0.2 ip daddr != 10.88.0.0/24 masquerade");
   });
   it("setup: both runs fail -> FirewallError", () => {
-    const nft = fakeNft({ runs: [FAIL, FAIL] });
+    const nft = fakeNft({ runs: [FAIL, FAIL], chains: intactBase });
     expect(() => setupIPMasq(nft, { ...a1, ips: [{ address: "10.88.0.2/24" }] })).toThrow(FirewallError);
   });
 });

@@ -24,7 +24,7 @@ function v4Table(elements: { any?: NftElementInfo[]; hairpin?: NftElementInfo[];
       [`${T} hostports_all`]: [rule(12, undefined, [jumpExpr("hostip_hostports")]), rule(13, undefined, [jumpExpr("hostports")])],
       [`${T} hostports`]: [rule(14, "tscni portmap"), rule(15, "tscni portmap"), rule(16, "ctrA")],
       [`${T} hostip_hostports`]: [],
-      [`${T} masquerading`]: [],
+      [`${T} masquerading`]: [20, 21, 22, 23, 24].map((h) => rule(h, "tscni portmap")),
     },
     sets: {
       [`${T} tscni_hostports`]: elements.any ?? [],
@@ -37,10 +37,10 @@ function v4Table(elements: { any?: NftElementInfo[]; hairpin?: NftElementInfo[];
 }
 
 describe("setupPortForward", () => {
-  it("setup: free ports -> one run of create element lines, no read", () => {
-    const nft = fakeNft({ runs: [OK] });
+  it("setup: free ports, structure intact -> one table-wide rule read, one run of create element lines", () => {
+    const nft = fakeNft({ runs: [OK], ...v4Table() });
     setupPortForward(nft, setup);
-    expect(nft.reads).toEqual([]);
+    expect(nft.reads).toEqual([`tableRules ${T}`]);
     expect(nft.runs).toHaveLength(1);
     expect(nft.runs[0]).toMatch(/^create element ip cni_hostport tscni_hostports \{ tcp \. 8080 comment "ctrB" : 10\.88\.0\.3 \. 80 \}/);
     expect(nft.runs[0]).not.toContain("delete");
@@ -58,14 +58,37 @@ describe("setupPortForward", () => {
     expect((err as Error).message).toContain("ctrA");
     expect(nft.runs).toHaveLength(1);
   });
-  it("setup: first use (no table) -> skeleton with lookup rules, then the elements, in one run; one read", () => {
-    const nft = fakeNft({ runs: [FAIL, OK] });
+  it("setup: first use or flush ruleset (no table) -> skeleton with lookup rules, then the elements, in one run; two reads", () => {
+    const nft = fakeNft({ runs: [OK] });
     setupPortForward(nft, setup);
-    expect(nft.runs).toHaveLength(2);
-    expect(nft.runs[1]).toContain("add table ip cni_hostport");
-    expect(nft.runs[1]).toContain("map @tscni_hostports");
-    expect(nft.runs[1]).toContain('create element ip cni_hostport tscni_hostports { tcp . 8080 comment "ctrB"');
-    expect(nft.reads).toEqual([`table ${T}`]);
+    expect(nft.runs).toHaveLength(1);
+    expect(nft.runs[0]).toContain("add table ip cni_hostport");
+    expect(nft.runs[0]).toContain("map @tscni_hostports");
+    expect(nft.runs[0]).toContain('create element ip cni_hostport tscni_hostports { tcp . 8080 comment "ctrB"');
+    expect(nft.reads).toEqual([`tableRules ${T}`, `table ${T}`]);
+  });
+  it("setup: nft flush table (chains emptied, maps and elements kept) -> entry chains and lookup rules rebuilt, maps kept", () => {
+    const state = v4Table({ any: [mapElem(["tcp", 9999], ["10.88.0.2", 80], "ctrA")] });
+    for (const k of Object.keys(state.chains!)) state.chains![k] = [];
+    const nft = fakeNft({ runs: [OK], ...state });
+    setupPortForward(nft, setup);
+    expect(nft.runs).toHaveLength(1);
+    expect(nft.runs[0]).toContain("flush chain ip cni_hostport prerouting");
+    expect(nft.runs[0]).toContain("jump hostports_all");
+    expect(nft.runs[0]).toContain("map @tscni_hostports");
+    expect(nft.runs[0]).not.toContain("delete element"); // ctrA's forward stays
+    expect(nft.runs[0]).toContain('create element ip cni_hostport tscni_hostports { tcp . 8080 comment "ctrB"');
+  });
+  it("setup: one lookup rule deleted from outside -> tscni's lookup rules replaced by handle, entry chains and reference rules untouched", () => {
+    const state = v4Table();
+    state.chains![`${T} hostports`] = [rule(14, "tscni portmap"), rule(16, "ctrA")];
+    const nft = fakeNft({ runs: [OK], ...state });
+    setupPortForward(nft, setup);
+    expect(nft.runs[0]).toContain("delete rule ip cni_hostport hostports handle 14");
+    expect(nft.runs[0]).not.toContain("handle 16");
+    expect(nft.runs[0]).toContain("delete rule ip cni_hostport masquerading handle 20");
+    expect(nft.runs[0]).toContain("map @tscni_hostports");
+    expect(nft.runs[0]).not.toContain("flush chain ip cni_hostport prerouting");
   });
   it("setup: slow path -> held keys looked up one by one, no set is dumped", () => {
     const nft = fakeNft({ runs: [FAIL, OK], ...v4Table({ any: [mapElem(["tcp", 9999], ["10.88.0.2", 80], "ctrA")] }) });
