@@ -20,6 +20,7 @@ import { splitFlags, UsageError } from "../flags.ts";
 import { DEFAULT_CACHE_DIR, type CachedAttachment } from "../run/cache.ts";
 import { parseConfList } from "../run/conflist.ts";
 import { execPlugin } from "../run/exec.ts";
+import { restorePodRules } from "../restore/rules.ts";
 import { delList } from "../run/runner.ts";
 import { allocationOrphans, linkOrphans, netnsGone, nftOrphans, type Finding, type LinkInfo } from "./findings.ts";
 import { formatFindings } from "./table.ts";
@@ -142,6 +143,26 @@ function nftFindings(r: NodeRecords, network: string | undefined): Finding[] {
   return out;
 }
 
+/**
+ * Per-pod firewall state of the live attachments (netns present, or none recorded), checked with the
+ * driver's CHECK and, with --fix, rebuilt by restorePodRules (masquerade, macspoofchk, port forwards;
+ * their setup re-declares missing base chains): what an `nft flush ruleset` or a firewall reload broke.
+ */
+function ruleFindings(a: AuditArgs, r: NodeRecords): Finding[] {
+  const fw = systemFirewall("nftables");
+  if (!fw.available()) return [];
+  const key = (id: string, ifname: string) => `${id}\u0000${ifname}`;
+  const live = new Set(r.cached.filter((c) => c.netns === "" || existsSync(c.netns)).map((c) => key(c.containerId, c.ifName)));
+  const opts = { cacheDir: a.dirs.cacheDir, ...(a.network !== undefined && { network: a.network }), include: (x: { containerId: string; ifname: string }) => live.has(key(x.containerId, x.ifname)), fix: a.fix };
+  return restorePodRules(fw, opts)
+    .filter((x) => x.outcome !== "present")
+    .map((x) => {
+      const base = { kind: "rules-missing" as const, network: x.network, containerId: x.containerId, ifName: x.ifname, object: x.kind };
+      if (!a.fix) return { ...base, detail: x.error ?? "missing" };
+      return x.outcome === "restored" ? { ...base, detail: "was missing", fixed: true } : { ...base, detail: "missing", fixed: false, error: x.error ?? "" };
+    });
+}
+
 /** Phase 1: attachments whose netns is gone (their DEL removes most of what follows). */
 function phaseNetns(a: AuditArgs): Finding[] {
   const r = collectRecords(a.dirs, a.network);
@@ -155,21 +176,22 @@ function phaseOrphans(a: AuditArgs): Finding[] {
   const r = collectRecords(a.dirs, a.network);
   // without --fix the gone-netns attachments are still cached: their state is reported under netns-gone
   const found = [...allocationOrphans(r), ...linkOrphans(r, nodeLinks()), ...nftFindings(r, a.network)];
-  if (!a.fix) return found;
+  if (!a.fix) return [...found, ...ruleFindings(a, r)];
   const fixed = found.map((f) => {
     if (f.kind === "allocation-orphan") return applyFix(f, () => removeAllocation(f));
     if (f.kind === "ifb-orphan" || f.kind === "veth-orphan") return applyFix(f, () => removeLink(f.object));
     return f;
   });
   const nft = fixed.filter((f) => f.kind === "nft-orphan");
-  if (nft.length === 0) return fixed;
+  if (nft.length === 0) return [...fixed, ...ruleFindings(a, r)];
   let error: string | undefined;
   try {
     firewallGc(r, networksOf(r, a.network));
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  return fixed.map((f) => (f.kind !== "nft-orphan" ? f : error ? { ...f, fixed: false, error } : { ...f, fixed: true }));
+  const gced = fixed.map((f) => (f.kind !== "nft-orphan" ? f : error ? { ...f, fixed: false, error } : { ...f, fixed: true }));
+  return [...gced, ...ruleFindings(a, r)];
 }
 
 export function auditMain(io: CommandIO): number {

@@ -101,6 +101,39 @@ describe.skipIf(!isRoot)("tscni audit", () => {
     void rb;
   }, 300_000);
 
+  it("audit: nft flush ruleset -> live pods' rules missing; --fix -> restored, masqueraded traffic and the host port work again", () => {
+    const [a] = pods as [TestNetns];
+    // an "outside" host with no route back to the pod subnet: reached from the pod only when masqueraded
+    const outside = createNetns("audo");
+    try {
+      node.exec("ip", ["link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", outside.name]);
+      node.exec("ip", ["addr", "add", "192.0.2.1/24", "dev", "up0"]);
+      node.exec("ip", ["link", "set", "up0", "up"]);
+      outside.exec("ip", ["addr", "add", "192.0.2.2/24", "dev", "eth0"]);
+      outside.exec("ip", ["link", "set", "eth0", "up"]);
+      node.exec("sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
+      const ra = expectOk(run("add", a, "live", ["--cap-args", caps(18411)]));
+      a.exec("ip", ["route", "replace", "default", "via", ra.ips[0].gateway]);
+      const ping = () => spawnSync("nsenter", [`--net=${a.path}`, "--", "ping", "-c1", "-W3", "192.0.2.2"]).status;
+      expect(ping()).toBe(0);
+      node.exec("nft", ["flush", "ruleset"]);
+      expect(ping()).not.toBe(0);
+
+      const report = audit(["--json"]);
+      expect(report.status, report.stderr).toBe(1);
+      const missing = JSON.parse(report.stdout).filter((f: any) => f.kind === "rules-missing");
+      expect(missing.map((f: any) => `${f.containerId}:${f.object}`).sort()).toEqual(["live:masquerade", "live:portmap"]);
+
+      const fix = audit(["--fix"]);
+      expect(fix.status, fix.stdout + fix.stderr).toBe(0);
+      expect(audit([]).stdout).toBe("no findings\n");
+      expect(ping()).toBe(0);
+      expect(nft()).toContain("18411");
+    } finally {
+      outside.delete();
+    }
+  }, 300_000);
+
   it("audit: a bad flag -> usage, exit 2", () => {
     const r = audit(["--bogus"]);
     expect(r.status).toBe(2);
