@@ -277,7 +277,8 @@ async function newLane(plugin: string): Promise<Lane> {
   for (const args of [["link", "add", "tscni-m0", "type", "veth", "peer", "name", "tscni-m1"], ["link", "set", "tscni-m0", "up"],
     ["link", "add", "tscni-hd0", "type", "veth", "peer", "name", "tscni-hd1"]]) await inNetns(node.path, "ip", args);
   const basePod = await newNetns("fzp");
-  const list = { cniVersion: "1.1.0", name: "fuzznet", plugins: [{ type: "bridge", bridge: "tscni-fz0", isGateway: true, ipMasq: true, ipam: ipam(dataDir, 0) }] };
+  // another network than the cases' (fuzznet): a fuzzed GC of fuzznet must not collect the base pod
+  const list = { cniVersion: "1.1.0", name: "fuzzbase", plugins: [{ type: "bridge", bridge: "tscni-fz0", isGateway: true, ipMasq: true, ipam: ipam(dataDir, 0) }] };
   const add = await chainAdd(list, { node: node.path, containerId: "base", netns: basePod.path });
   if (add.failure) throw new Error(`fuzz lane ${plugin}: base pod ADD failed: ${add.failure.stdout}`);
   const lane: Lane = { node, dataDir, basePod, basePrev: add.result, baseline: undefined as unknown as Snapshot };
