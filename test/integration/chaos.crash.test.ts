@@ -16,11 +16,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PLUGIN_NAMES } from "../../plugins/registry.ts";
 import { BIN_DIR, kernelHas, tempDir, type KernelFeature } from "./harness.ts";
-import { LONG, POOL, chainAdd, chainDel, chainGc, deleteNetnsTagged, inNetns, newNetns, pool, type NetList } from "./chaos.ts";
+import { LONG, POOL, chainAdd, chainDel, chainGc, deleteOwnNetns, inNetns, newNetns, pool, type NetList } from "./chaos.ts";
 import { diffSnapshots, snapshot, type Snapshot } from "./snapshot.ts";
 
-const TAGS = ["crn", "crp"];
-afterAll(() => deleteNetnsTagged(TAGS));
+afterAll(deleteOwnNetns);
 
 const work = tempDir("crash");
 afterAll(() => work.remove());

@@ -12,11 +12,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { PLUGIN_NAMES } from "../../plugins/registry.ts";
 import { rng } from "../unit/rng.ts";
 import { tempDir } from "./harness.ts";
-import { LONG, POOL, chainAdd, deleteNetnsTagged, execPlugin, inNetns, newNetns, pool, type ChaosNetns, type PluginExit } from "./chaos.ts";
+import { LONG, POOL, chainAdd, deleteOwnNetns, execPlugin, inNetns, newNetns, pool, type ChaosNetns, type PluginExit } from "./chaos.ts";
 import { diffSnapshots, snapshot, type Snapshot } from "./snapshot.ts";
 
-const TAGS = ["fzn", "fzp"];
-afterAll(() => deleteNetnsTagged(TAGS));
+afterAll(deleteOwnNetns);
 const work = tempDir("fuzz");
 afterAll(() => work.remove());
 

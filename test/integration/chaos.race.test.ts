@@ -8,11 +8,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { familyOf } from "../../shared/ip/index.ts";
 import { tempDir } from "./harness.ts";
-import { LONG, POOL, exitText, chainAdd, chainDel, deleteNetnsTagged, execPlugin, inNetns, newNetns, pool, type Attach, type ChaosNetns, type NetList } from "./chaos.ts";
+import { LONG, POOL, exitText, chainAdd, chainDel, deleteOwnNetns, execPlugin, inNetns, newNetns, pool, type Attach, type ChaosNetns, type NetList } from "./chaos.ts";
 import { diffSnapshots, ipamFiles, snapshot, type Snapshot } from "./snapshot.ts";
 
-const TAGS = ["rcn", "rcp"];
-afterAll(() => deleteNetnsTagged(TAGS));
+afterAll(deleteOwnNetns);
 const work = tempDir("race");
 afterAll(() => work.remove());
 

@@ -9,10 +9,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./harness.ts";
-import { chainAdd, chainDel, deleteNetnsTagged, execPlugin, exitText, inNetns, newNetns, pluginStdin, type Attach, type ChaosNetns, type NetList } from "./chaos.ts";
+import { chainAdd, chainDel, deleteOwnNetns, execPlugin, exitText, inNetns, newNetns, pluginStdin, type Attach, type ChaosNetns, type NetList } from "./chaos.ts";
 
-const TAGS = ["tmn", "tmo", "tmp"];
-afterAll(() => deleteNetnsTagged(TAGS));
+afterAll(deleteOwnNetns);
 const work = tempDir("tamper");
 afterAll(() => work.remove());
 

@@ -35,19 +35,21 @@ export interface ChaosNetns {
   delete(): Promise<void>;
 }
 
+/** Namespaces created by this process and not deleted yet. */
+const live = new Set<string>();
+
 export async function newNetns(tag: string): Promise<ChaosNetns> {
   const name = `tscni-${tag}-${randomBytes(4).toString("hex")}`;
   const r = await execAsync("ip", ["netns", "add", name]);
   if (r.code !== 0) throw new Error(`ip netns add ${name}: ${r.stderr}`);
+  live.add(name);
   const path = `/run/netns/${name}`;
   await inNetns(path, "ip", ["link", "set", "lo", "up"]);
-  let gone = false;
   return {
     name,
     path,
     delete: async () => {
-      if (gone) return;
-      gone = true;
+      if (!live.delete(name)) return;
       await execAsync("ip", ["netns", "del", name]);
     },
   };
@@ -60,13 +62,13 @@ export async function inNetns(path: string, cmd: string, args: readonly string[]
   return r;
 }
 
-/** Safety net for afterAll: every tscni-<tag>-* namespace still there (a test killed half-way). */
-export function deleteNetnsTagged(tags: readonly string[]): void {
-  const out = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-  for (const line of out.split("\n")) {
-    const name = line.split(" ")[0] ?? "";
-    if (tags.some((t) => name.startsWith(`tscni-${t}-`))) spawnSync("ip", ["netns", "del", name]);
-  }
+/**
+ * Safety net for afterAll: the namespaces this process created and has not deleted (a test that threw
+ * half-way). Only our own: other runs on the same machine use the same name prefixes.
+ */
+export function deleteOwnNetns(): void {
+  for (const name of live) spawnSync("ip", ["netns", "del", name]);
+  live.clear();
 }
 
 export interface PluginRun {
