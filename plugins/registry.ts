@@ -25,6 +25,7 @@ export const PLUGIN_LOADERS: Record<string, PluginLoader> = {
   tuning: async () => (await import("./meta/tuning/index.ts")).default,
   firewall: async () => (await import("./meta/firewall/index.ts")).default,
   sbr: async () => (await import("./meta/sbr/index.ts")).default,
+  vrf: async () => (await import("./meta/vrf/index.ts")).default,
 };
 
 /** A long-running mode of a plugin (`dhcp daemon [flags]`): resolves with the exit code. */

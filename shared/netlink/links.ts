@@ -225,6 +225,13 @@ export function createDummy(r: NetlinkRequester, o: CreateLinkOptions): void {
   create(r, "dummy", createRequest(o, "dummy"));
 }
 
+/** Creates a VRF device bound to a routing table (EOPNOTSUPP on a kernel without CONFIG_NET_VRF). */
+export function createVrf(r: NetlinkRequester, o: CreateLinkOptions & { table: number }): void {
+  const m = createRequest(o, "vrf");
+  m.linkinfo = { kind: "vrf", vrfTable: o.table };
+  create(r, "vrf", m);
+}
+
 /** Creates an ifb (the bandwidth plugin's ingress redirect target). */
 export function createIfb(r: NetlinkRequester, o: CreateLinkOptions): void {
   create(r, "ifb", createRequest(o, "ifb"));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BIN_DIR, createNetns, deleteAllNetns, expectOk, runPluginSync, tempDir } from "./harness.ts";
 
-const NAMES = ["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "tap", "loopback", "host-local", "static", "dhcp", "portmap", "bandwidth", "tuning", "firewall", "sbr"];
+const NAMES = ["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "tap", "loopback", "host-local", "static", "dhcp", "portmap", "bandwidth", "tuning", "firewall", "sbr", "vrf"];
 const ALL = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
 afterAll(deleteAllNetns);
@@ -20,7 +20,7 @@ describe("multicall executable", () => {
   it.each(NAMES)("version: %s -> supportedVersions", (name) => {
     const o = runPluginSync({ plugin: name, command: "VERSION", config: { cniVersion: "1.0.0" } });
     expect(o.code).toBe(0);
-    const want = name === "bandwidth" ? ALL.filter((v) => v >= "0.3.0") : name === "firewall" ? ALL.filter((v) => v >= "0.4.0") : ALL;
+    const want = name === "bandwidth" ? ALL.filter((v) => v >= "0.3.0") : name === "firewall" ? ALL.filter((v) => v >= "0.4.0") : name === "vrf" ? ALL.filter((v) => v >= "0.3.1") : ALL;
     expect(o.json).toEqual({ cniVersion: "1.0.0", supportedVersions: want });
   });
 

@@ -77,6 +77,9 @@ export const IPVLAN_MODE_L3S = 2;
 export const IPVLAN_F_PRIVATE = 0x01;
 export const IPVLAN_F_VEPA = 0x02;
 
+// IFLA_INFO_DATA of kind "vrf"
+const IFLA_VRF_TABLE = 1;
+
 // IFLA_INFO_DATA of kind "vlan"
 export const IFLA_VLAN_ID = 1;
 export const IFLA_VLAN_FLAGS = 2;
@@ -205,6 +208,8 @@ interface LinkInfoRequest {
   macvlan?: MacvlanAttrs;
   /** IFLA_INFO_DATA for kind "ipvlan". */
   ipvlan?: IpvlanAttrs;
+  /** IFLA_VRF_TABLE for kind "vrf". */
+  vrfTable?: number;
   /** IFLA_INFO_DATA for kind "vlan". */
   vlan?: VlanAttrs;
 }
@@ -262,6 +267,8 @@ export interface Link {
   macvlan?: MacvlanAttrs;
   ipvlan?: IpvlanAttrs;
   vlan?: VlanAttrs;
+  /** A VRF's routing table (IFLA_VRF_TABLE). */
+  vrfTable?: number;
   /** Bridge port settings, from IFLA_INFO_SLAVE_DATA or (AF_BRIDGE dumps) IFLA_PROTINFO. */
   port?: BridgePortAttrs;
   /** Bridge VLANs (AF_BRIDGE dumps with RTEXT_FILTER_BRVLAN). */
@@ -331,6 +338,7 @@ function infoDataWriter(li: LinkInfoRequest): ((w: NlWriter) => void) | undefine
   if (li.macvlan) return (w) => writeMacvlanAttrs(w, li.macvlan!);
   if (li.ipvlan) return (w) => writeIpvlanAttrs(w, li.ipvlan!);
   if (li.vlan) return (w) => writeVlanAttrs(w, li.vlan!);
+  if (li.vrfTable !== undefined) return (w) => w.attrU32(IFLA_VRF_TABLE, li.vrfTable!);
   return undefined;
 }
 
@@ -437,6 +445,14 @@ function decodeVlanAttrs(dv: DataView, off: number, end: number): VlanAttrs {
 }
 
 /** Decodes IFLA_INFO_DATA [off, end) for the kinds this codec knows into link. */
+function decodeVrfTable(dv: DataView, off: number, end: number): number | undefined {
+  let table: number | undefined;
+  forEachAttr(dv, off, end, (t, o, l) => {
+    if (t === IFLA_VRF_TABLE) table = attrU32(dv, o, l);
+  });
+  return table;
+}
+
 function decodeInfoData(dv: DataView, off: number, end: number, link: Link): void {
   switch (link.kind) {
     case "bridge": link.bridge = decodeBridgeAttrs(dv, off, end); break;
@@ -444,6 +460,7 @@ function decodeInfoData(dv: DataView, off: number, end: number, link: Link): voi
     case "macvtap": link.macvlan = decodeMacvlanAttrs(dv, off, end); break;
     case "ipvlan": link.ipvlan = decodeIpvlanAttrs(dv, off, end); break;
     case "vlan": link.vlan = decodeVlanAttrs(dv, off, end); break;
+    case "vrf": link.vrfTable = decodeVrfTable(dv, off, end); break;
   }
 }
 

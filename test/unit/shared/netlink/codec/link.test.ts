@@ -328,4 +328,11 @@ describe("link codec: stacked kinds (macvlan, ipvlan, vlan)", () => {
     expect(l.linkIndex).toBe(3);
     expect(l[key]).toEqual((linkinfo as Record<string, unknown>)[key]);
   });
+
+  it("encode: vrf -> IFLA_INFO_KIND vrf + IFLA_INFO_DATA { IFLA_VRF_TABLE u32 }; decoded back as vrfTable", () => {
+    const b = encode({ name: "blue", linkinfo: { kind: "vrf", vrfTable: 300 } });
+    const want = msg(RTM_NEWLINK, 0x605, 1, ifinfomsg(0, 0), attr(3, str("blue")), attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, str("vrf")), attr(IFLA_INFO_DATA, attr(1, u32(300)))));
+    expect(hex(b)).toBe(hex(want));
+    expect(roundTrip({ name: "blue", linkinfo: { kind: "vrf", vrfTable: 300 } })).toMatchObject({ kind: "vrf", vrfTable: 300 });
+  });
 });
