@@ -249,7 +249,7 @@ run("host-device", () => {
     ping(pod, l.gw4);
   });
 
-  it("del: empty CNI_NETNS, netns gone, link gone, alias removed, node name taken -> success each time, IP released", () => {
+  it("del: empty CNI_NETNS, netns gone, link gone, alias removed, node name taken, device back on the node by itself -> success each time, IP released", () => {
     const l = newLab();
     const data = l.dataDir();
     const conf = hostLocalConf(l, data);
@@ -293,6 +293,26 @@ run("host-device", () => {
     e.delete();
     expect(l.run("DEL", conf, { cid: "e", netns: e.path }).code).toBe(0);
     expect(reservations(data)).toEqual([]);
+
+    // a physical device in a destroyed pod netns returns to the node by itself under its pod name (a
+    // veth is destroyed instead, so the return is staged): DEL renames it back and clears the alias
+    l.node.exec("ip", ["link", "add", "hv0", "type", "veth", "peer", "name", "hv1"]);
+    const f = l.pod();
+    l.add(conf, { pod: f, cid: "f" });
+    f.exec("ip", ["link", "set", "eth0", "down"]);
+    f.exec("ip", ["link", "set", "eth0", "netns", l.node.name]);
+    f.delete();
+    expect(linkOf(l.node, "eth0")!.ifalias).toBe("hv0");
+    const reclaimed = l.run("DEL", conf, { cid: "f", netns: f.path });
+    expect(reclaimed.code, reclaimed.stdout).toBe(0);
+    expect(reclaimed.stderr).toContain("hv0 was back on the node as eth0");
+    expect(linkOf(l.node, "eth0")).toBeUndefined();
+    expect(nodeDevice(l)).toMatchObject({ alias: undefined, up: false });
+    // an up link aliased hv0, or one while hv0 exists, is left alone
+    l.node.exec("ip", ["link", "add", "x9", "type", "veth", "peer", "name", "x8"]);
+    l.node.exec("ip", ["link", "set", "x9", "alias", "hv0"]);
+    expect(l.run("DEL", conf, { cid: "f", netns: f.path }).code).toBe(0);
+    expect(linkOf(l.node, "x9")!.ifalias).toBe("hv0");
   });
 
   it("check: intact -> ok; MAC, address, route or link tampered -> error each; other sandbox -> error", () => {
