@@ -15,9 +15,6 @@ afterAll(deleteOwnNetns);
 const work = tempDir("tamper");
 afterAll(() => work.remove());
 
-/** Cases that fail until a known defect's fix lands: skipped, named (TSCNI_CHAOS_KNOWN=fails runs them as it.fails). */
-const KNOWN = process.env.TSCNI_CHAOS_KNOWN === "fails" ? it.fails : it.skip;
-const DEFECT_2 = "issue 10 defect 2: firewall state flushed from outside is not repaired by ADD";
 
 const NODE_IP = "192.0.2.1";
 const OUTSIDE_IP = "192.0.2.2";
@@ -143,14 +140,14 @@ describe("tampering: tscni's nft state flushed from outside between ADDs", () =>
     }
   });
 
-  // [what, nft commands, known defect]: a deleted table is rebuilt as on first use; an emptied one is not
-  const ACTIONS: [string, () => string[][], string?][] = [
-    ["nft flush table, each of tscni's tables", () => tables.map((t) => ["flush", "table", ...t.split(" ")]), DEFECT_2],
+  // an emptied table failed before issue 10's defect 2 was fixed (ADD did not rebuild the base rules)
+  const ACTIONS: [string, () => string[][]][] = [
+    ["nft flush table, each of tscni's tables", () => tables.map((t) => ["flush", "table", ...t.split(" ")])],
     ["nft delete table, each of tscni's tables", () => tables.map((t) => ["delete", "table", ...t.split(" ")])],
     ["nft flush ruleset (nftables.service restart)", () => [["flush", "ruleset"]]],
   ];
-  ACTIONS.forEach(([what, cmds, defect], i) => {
-    (defect ? KNOWN : it)(`${what} -> the next ADD, CHECK, masquerade and host port work again${defect ? ` [known: ${defect}]` : ""}`, { timeout: 600_000 }, async () => {
+  ACTIONS.forEach(([what, cmds], i) => {
+    it(`${what} -> the next ADD, CHECK, masquerade and host port work again`, { timeout: 600_000 }, async () => {
       for (const c of cmds()) await inNetns(node.path, "nft", c);
       expect(await podWorks(10 + i)).toEqual([]);
     });
