@@ -15,6 +15,8 @@ const DEFAULT_CONFIG_VERSION = "0.1.0";
 /** Decodes stdin into a JSON object: error 6 when too large, not UTF-8, not JSON, or not an object. */
 export function decodeConfig(stdin: Uint8Array): JsonObject {
   const value = parseJsonBytes(stdin, "network config");
+  // Go unmarshals `null` into the zero config: the reference then fails on its missing name (7)
+  if (value === null) return {};
   if (!isObject(value)) throw decodingFailure("error unmarshall network config: not a JSON object");
   return value;
 }
@@ -78,12 +80,21 @@ export function buildNetConf(raw: JsonObject, cniVersion: string): NetConf {
   return conf;
 }
 
-/** GC's still-valid attachments: `cni.dev/valid-attachments` and libcni's `cni.dev/attachments`, deduplicated. */
+const ATTACHMENT_KEYS = ["cni.dev/valid-attachments", "cni.dev/attachments"] as const;
+
+/**
+ * GC's still-valid attachments: `cni.dev/valid-attachments` and libcni's `cni.dev/attachments`,
+ * deduplicated. Neither key (missing or null) is error 7: read as an empty list it would make GC
+ * release every allocation and rule of the network.
+ */
 export function validAttachments(raw: JsonObject): Attachment[] {
   const r = decodingReader(raw, "error unmarshall network config");
+  if (ATTACHMENT_KEYS.every((k) => r.arr(k) === undefined)) {
+    throw invalidConfig("GC needs cni.dev/valid-attachments (a list, possibly empty): refusing to treat every attachment as stale");
+  }
   const seen = new Set<string>();
   const out: Attachment[] = [];
-  for (const key of ["cni.dev/valid-attachments", "cni.dev/attachments"]) {
+  for (const key of ATTACHMENT_KEYS) {
     for (const a of attachmentList(r, key)) {
       const id = `${a.containerID}\u0000${a.ifname}`;
       if (!seen.has(id)) out.push(a);

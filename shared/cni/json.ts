@@ -31,9 +31,30 @@ function decodeUtf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-/** JSON.parse that refuses `__proto__`/`constructor`/`prototype` keys at any depth. */
+/** Deepest accepted nesting of arrays and objects (real configs nest < 10; deeper ones exhausted the stack). */
+const MAX_JSON_DEPTH = 512;
+
+/** The deepest nesting of [ and { in JSON text, strings skipped (a linear scan, no recursion). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** JSON.parse that refuses `__proto__`/`constructor`/`prototype` keys at any depth, and nesting over 512. */
 export function parseJsonText(text: string, what = "network config"): unknown {
   if (text.trim() === "") throw decodingFailure(`error unmarshall ${what}: unexpected end of JSON input`);
+  if (nestingDepth(text) > MAX_JSON_DEPTH) throw decodingFailure(`error unmarshall ${what}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text, rejectForbiddenKey);
   } catch (e) {

@@ -78,8 +78,13 @@ describe("buildNetConf", () => {
 });
 
 describe("validAttachments", () => {
-  it("attachments: none -> []; both keys -> union in order without duplicates", () => {
-    expect(validAttachments({})).toStrictEqual([]);
+  it("attachments: neither key, or null -> error 7 (never 'everything is stale'); empty list -> []", () => {
+    expect(code(() => validAttachments({}))).toBe(7);
+    expect(code(() => validAttachments({ "cni.dev/valid-attachments": null }))).toBe(7);
+    expect(validAttachments({ "cni.dev/valid-attachments": [] })).toStrictEqual([]);
+  });
+
+  it("attachments: both keys -> union in order without duplicates", () => {
     expect(
       validAttachments({
         "cni.dev/attachments": [{ containerID: "b", ifname: "eth0" }],

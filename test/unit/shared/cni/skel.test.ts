@@ -173,7 +173,7 @@ describe("env rules through runPlugin", () => {
 
   it("env: GC and STATUS -> no container ID or ifname needed", async () => {
     const { plugin, calls } = fakePlugin();
-    expect((await run(plugin, GC_ENV, conf({}, "1.1.0"))).code).toBe(0);
+    expect((await run(plugin, GC_ENV, conf({ "cni.dev/valid-attachments": [] }, "1.1.0"))).code).toBe(0);
     expect((await run(plugin, STATUS_ENV, conf({}, "1.1.0"))).code).toBe(0);
     expect(calls.gc).toHaveLength(1);
     expect(calls.status).toHaveLength(1);
@@ -236,6 +236,22 @@ describe("stdin and config errors", () => {
     const out = await run(plugin, ADD_ENV, huge);
     expect(out.json).toMatchObject({ code: 6, msg: `error unmarshall network config: input exceeds ${MAX_CONFIG_BYTES} bytes` });
     expect(calls.add).toHaveLength(0);
+  });
+
+  it("config: stdin `null` -> error 7 (missing network name, as the reference), plugin not called", async () => {
+    const { plugin, calls } = fakePlugin();
+    const out = await run(plugin, ADD_ENV, "null");
+    expect(out.json).toMatchObject({ code: 7, msg: "missing network name" });
+    expect(calls.add).toHaveLength(0);
+  });
+
+  it("config: 5000 levels of nesting -> clean error 6 naming the limit, no stack overflow; 100 levels -> accepted", async () => {
+    const { plugin, calls } = fakePlugin();
+    const deep = (n: number) => `{"cniVersion":"1.0.0","name":"n","type":"t","x":${"[".repeat(n)}${"]".repeat(n)}}`;
+    const out = await run(plugin, ADD_ENV, deep(5000));
+    expect(out.json).toMatchObject({ code: 6, msg: "error unmarshall network config: nested deeper than 512 levels" });
+    expect(calls.add).toHaveLength(0);
+    expect((await run(plugin, ADD_ENV, deep(100))).code).toBe(0);
   });
 
   it("config: stdin read fails -> error 5", async () => {
@@ -370,6 +386,15 @@ describe("GC, STATUS, DEL and optional verbs", () => {
     expect(calls.gc[0]!.path).toStrictEqual(["/opt/cni/bin"]);
   });
 
+  it("gc: no cni.dev/valid-attachments (missing or null) -> 7, the plugin's GC never runs", async () => {
+    const { plugin, calls } = fakePlugin();
+    for (const extra of [{}, { "cni.dev/valid-attachments": null }]) {
+      const out = await run(plugin, GC_ENV, conf(extra, "1.1.0"));
+      expect(out.json.code).toBe(7);
+    }
+    expect(calls.gc).toHaveLength(0);
+  });
+
   it("gc: malformed attachment list -> 6", async () => {
     const out = await run(fakePlugin().plugin, GC_ENV, conf({ "cni.dev/valid-attachments": [{ containerID: 1 }] }, "1.1.0"));
     expect(out.json.code).toBe(6);
@@ -378,7 +403,7 @@ describe("GC, STATUS, DEL and optional verbs", () => {
   it("optional verbs: plugin without check/gc/status -> success, nothing printed", async () => {
     const { plugin } = fakePlugin({ check: undefined, gc: undefined, status: undefined });
     expect(await run(plugin, withVerb("CHECK"), conf({ prevResult: PREV_04 }, "0.4.0"))).toMatchObject({ code: 0, stdout: "" });
-    expect(await run(plugin, GC_ENV, conf({}, "1.1.0"))).toMatchObject({ code: 0, stdout: "" });
+    expect(await run(plugin, GC_ENV, conf({ "cni.dev/valid-attachments": [] }, "1.1.0"))).toMatchObject({ code: 0, stdout: "" });
     expect(await run(plugin, STATUS_ENV, conf({}, "1.1.0"))).toMatchObject({ code: 0, stdout: "" });
   });
 
