@@ -47,6 +47,11 @@ describe.skipIf(!isRoot)("deploy/install-cni.sh", () => {
       expect(statSync(join(bin, "tscni")).ino).not.toBe(ino);
       expect(readdirSync(join(dir.path, "net.d"))).toEqual(["10-tscni.conflist"]);
 
+      // the pod's IP goes to the test's dir, never the host's /var/lib/cni/networks (host-local's default)
+      const confPath = join(dir.path, "net.d", "10-tscni.conflist");
+      const installed = JSON.parse(readFileSync(confPath, "utf8"));
+      installed.plugins[0].ipam.dataDir = join(dir.path, "ipam");
+      writeFileSync(confPath, JSON.stringify(installed));
       const run = (verb: string, extra: string[]) => spawnSync("nsenter", [`--net=${node.path}`, "--", join(bin, "tscni"), "run", verb,
         join(dir.path, "net.d", "10-tscni.conflist"), pod.path, "--id", "inst1", "--plugin-dir", bin, "--cache-dir", join(dir.path, "cache"), ...extra], { encoding: "utf8" });
       const add = run("add", []);
