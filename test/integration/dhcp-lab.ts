@@ -106,7 +106,7 @@ export class DhcpLab {
       "os.environ['LISTEN_FDS'] = '1'; os.environ['LISTEN_PID'] = str(os.getpid())",
       "os.execv(sys.argv[2], sys.argv[2:])",
     ].join("\n");
-    const p = start("nsenter", [`--net=${this.node.path}`, "--", "python3", "-c", manager, this.socket, join(BIN_DIR, "dhcp"), "daemon", "-statedir", this.stateDir]);
+    const p = start("nsenter", [`--net=${this.node.path}`, "--", "python3", "-c", manager, this.socket, join(BIN_DIR, "dhcp"), "daemon", "-socketpath", this.socket, "-statedir", this.stateDir]); // -socketpath: were the fd ignored, the fallback stays in the test dir
     this.daemon = p;
     await until("activated daemon serving", () => p.log.includes("listening on") || p.child.exitCode !== null);
     return p;
