@@ -4,7 +4,7 @@
 // The floor row is a Bun program that only writes a line, compiled by `scripts/build --floor` with the
 // plugins' own flags at bench time: the VERSION rows' tscni/floor column reads start-up against it.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
-//                              [--only version,host-local,loopback,singles,dhcp,firewall,scale]
+//                              [--only version,host-local,loopback,singles,dhcp,firewall,meta,scale]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -93,6 +93,9 @@ function conflist(suite, plugins) {
     dhcp: { type: "bridge", bridge: "cni-dh0", ipam: { type: "dhcp", daemonSocketPath: join(suite.work, "dhcp.sock") } },
     ipvlan: { type: "ipvlan", master: "bench-m0", ipam: STATIC_IPAM },
     firewall: { type: "firewall" },
+    tuning: { type: "tuning", mtu: 1400, promisc: true, sysctl: { "net.ipv4.conf.IFNAME.arp_filter": "1" }, dataDir: join(suite.work, "tuning") },
+    tuningKeyless: { type: "tuning" },
+    sbr: { type: "sbr" },
   };
   return { cniVersion: "1.0.0", name: "benchnet", plugins: plugins.map((p) => all[p]) };
 }
@@ -268,6 +271,22 @@ async function benchFirewall(suites) {
 }
 
 /**
+ * tuning and sbr after bridge: tuning with a sysctl, MTU and promisc (backup file written and restored),
+ * tuning with no keys (what Podman writes: a pass-through), sbr (a rule and a table per IP).
+ */
+async function benchMeta(suites) {
+  const tuning = await cycle(suites, ["bridge", "tuning"], SAMPLES, 30000);
+  record("tuning ADD (sysctl, mtu, promisc)", ...tuning.add.map((x) => x.tuning));
+  record("tuning DEL (restore)", ...tuning.del.map((x) => x.tuning));
+  const keyless = await cycle(suites, ["bridge", "tuningKeyless"], SAMPLES, 30000);
+  record("tuning ADD (no keys, Podman)", ...keyless.add.map((x) => x.tuning));
+  record("tuning DEL (no keys, Podman)", ...keyless.del.map((x) => x.tuning));
+  const sbr = await cycle(suites, ["bridge", "sbr"], SAMPLES, 30000);
+  record("sbr ADD", ...sbr.add.map((x) => x.sbr));
+  record("sbr DEL", ...sbr.del.map((x) => x.sbr));
+}
+
+/**
  * bridge + dhcp IPAM against the same kind of server for both suites: in each suite's node netns a bridge
  * with a real dnsmasq on it and that suite's own `dhcp daemon`; every ADD is a full DISCOVER..ACK exchange,
  * every DEL a RELEASE. Both daemons and both dnsmasq are killed by PID afterwards.
@@ -391,6 +410,7 @@ async function main() {
     if (wanted("singles")) await benchSingles(suites);
     if (wanted("dhcp")) await benchDhcp(suites);
     if (wanted("firewall")) await benchFirewall(suites);
+    if (wanted("meta")) await benchMeta(suites);
     if (SCALE.length && wanted("scale")) curve = await benchScale(suites);
   } finally {
     for (const s of suites) s.close();
