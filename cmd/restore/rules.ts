@@ -108,7 +108,7 @@ function pluginPieces(fw: FirewallDriver, type: string, conf: NetConf, entry: Ca
     },
   });
   if (type === "bridge") {
-    const cfg = parseBridgeConfig(conf, entry.cniArgs);
+    const cfg = parseBridgeConfig(conf, entry.cniArgs, true);
     return [...(cfg.ipMasq && ips.length ? [masq()] : []), ...(cfg.macspoofchk ? spoofPieces(fw, entry, result, cfg.bridge) : [])];
   }
   if (type === "ptp") return parsePtpConfig(conf).ipMasq && ips.length ? [masq()] : [];

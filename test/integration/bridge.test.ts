@@ -98,6 +98,17 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       expect(link(w.node, r.interfaces[1].name).master).toBe("cni0");
     });
 
+    it('add: bridge "" -> error 7, nothing created (the reference fails too); del: invalid bridge name -> succeeds', () => {
+      const pod = w.pod();
+      const before = links(w.node).length;
+      const bad = w.call("ADD", w.conf({ bridge: "" }), { pod, cid: "empty" });
+      expect(bad.code).not.toBe(0);
+      expect(bad.json.code).toBe(7);
+      expect(links(w.node).length).toBe(before);
+      expect(w.reserved()).toEqual([]);
+      for (const bridge of ["", "bad/name", "a-very-long-bridge-name"]) expectOk(w.call("DEL", w.conf({ bridge }), { pod, cid: "empty" }));
+    });
+
     it("add: bridge custom -> that bridge, no cni0", () => {
       const pod = w.pod();
       const r = w.add(w.conf({ bridge: "brtest0" }), { pod });

@@ -21,9 +21,9 @@ export type BridgeDeps = PodDeps<BridgeNet>;
 
 const BRIDGE_ARGS = { MAC: (v: string) => v };
 
-export function loadBridgeConfig(ctx: CmdContext): Readonly<BridgeConfig> {
+export function loadBridgeConfig(ctx: CmdContext, forDel = false): Readonly<BridgeConfig> {
   loadArgs(ctx.cniArgs, BRIDGE_ARGS, ctx.ignoreUnknownArgs); // unknown CNI_ARGS keys fail as in the reference
-  return parseBridgeConfig(ctx.conf, ctx.cniArgs);
+  return parseBridgeConfig(ctx.conf, ctx.cniArgs, forDel);
 }
 
 /** What every ADD step works with: the call, its config, its deps, the opened namespaces and the undo stack. */

@@ -33,11 +33,15 @@ export interface BridgeConfig {
 
 const DEFAULT_BRIDGE = "cni0";
 
-export function parseBridgeConfig(conf: NetConf, cniArgs: ReadonlyArray<readonly [string, string]>): Readonly<BridgeConfig> {
+/**
+ * `forDel`: DEL never touches the bridge, so a bridge name ADD would refuse does not fail it (the
+ * reference's DEL succeeds too); everything DEL does use is still validated.
+ */
+export function parseBridgeConfig(conf: NetConf, cniArgs: ReadonlyArray<readonly [string, string]>, forDel = false): Readonly<BridgeConfig> {
   const r = ConfigReader.of(conf.raw);
   const isDefaultGateway = r.bool("isDefaultGateway");
   const cfg: BridgeConfig = {
-    bridge: parseBridgeName(r),
+    bridge: forDel ? r.optStr("bridge") ?? DEFAULT_BRIDGE : parseBridgeName(r),
     isGateway: r.bool("isGateway") || isDefaultGateway,
     isDefaultGateway,
     forceAddress: r.bool("forceAddress"),
@@ -60,8 +64,9 @@ export function parseBridgeConfig(conf: NetConf, cniArgs: ReadonlyArray<readonly
   return Object.freeze(cfg);
 }
 
+/** Absent or null: cni0. Present, even "", it must be a valid interface name (the reference fails on ""). */
 function parseBridgeName(r: ConfigReader): string {
-  const name = r.str("bridge") || DEFAULT_BRIDGE;
+  const name = r.optStr("bridge") ?? DEFAULT_BRIDGE;
   if (!validIfName(name)) r.fail("bridge", `invalid bridge name ${JSON.stringify(name)}`);
   return name;
 }

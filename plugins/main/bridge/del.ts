@@ -5,7 +5,7 @@ import { runTeardown, type TeardownStep } from "../../../shared/undo.ts";
 import { loadBridgeConfig, spoofCheckId, type BridgeDeps } from "./add.ts";
 
 export async function del(ctx: CmdContext, deps: BridgeDeps): Promise<void> {
-  const cfg = loadBridgeConfig(ctx);
+  const cfg = loadBridgeConfig(ctx, true);
   const steps: TeardownStep[] = [
     // IPAM first, as the reference: dhcp sends its DHCPRELEASE from the pod interface
     ["release IP", () => deps.ipam.del(ctx)],

@@ -56,8 +56,10 @@ describe("parseBridgeConfig", () => {
     expect(parse({ isDefaultGateway: true })).toMatchObject({ isGateway: true, isDefaultGateway: true });
   });
 
-  it("parse: bridge empty string -> cni0; too long or with a slash -> error 7", () => {
-    expect(parse({ bridge: "" }).bridge).toBe("cni0");
+  it("parse: bridge absent or null -> cni0; empty string, too long or with a slash -> error 7", () => {
+    expect(parse({}).bridge).toBe("cni0");
+    expect(parse({ bridge: null }).bridge).toBe("cni0");
+    expect(code7(() => parse({ bridge: "" }))).toMatch(/invalid bridge name ""/);
     expect(parse({ bridge: "br-test" }).bridge).toBe("br-test");
     expect(code7(() => parse({ bridge: "a-very-long-bridge-name" }))).toMatch(/invalid bridge name/);
     code7(() => parse({ bridge: "br/0" }));
