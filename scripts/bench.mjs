@@ -3,8 +3,10 @@
 // sample. Each suite works in its own private node netns (tscni-bench-*); nothing else is touched.
 // The floor row is a Bun program that only writes a line, compiled by `scripts/build --floor` with the
 // plugins' own flags at bench time: the VERSION rows' tscni/floor column reads start-up against it.
+// With valgrind installed, the instructions scenario counts start-up instructions (callgrind), which stay
+// repeatable when the machine is too loaded for wall times.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
-//                              [--only version,host-local,loopback,singles,dhcp,firewall,meta,scale]
+//                              [--only instructions,version,host-local,loopback,singles,dhcp,firewall,meta,scale]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -344,6 +346,47 @@ async function benchScale(suites) {
   return curve;
 }
 
+/**
+ * Start-up in instructions (valgrind --tool=callgrind, all threads): repeatable on a loaded machine where
+ * wall times are not. VERSION with the config on stdin, for the floor, tscni's plugins and the reference.
+ */
+function instructions(bin, argv = []) {
+  const dir = mkdtempSync(join(tmpdir(), "tscni-bench-cg-"));
+  try {
+    const cfg = join(dir, "in.json");
+    writeFileSync(cfg, '{"cniVersion":"1.0.0"}');
+    const r = spawnSync("bash", ["-c", 'exec valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" < "$CFG"', "cg", bin, ...argv], {
+      env: { PATH: process.env.PATH, CNI_COMMAND: "VERSION", CFG: cfg },
+      encoding: "utf8",
+    });
+    const m = /Collected\s*:\s*(\d+)/.exec(r.stderr);
+    if (!m) throw new Error(`callgrind on ${bin}: ${r.stderr.slice(-300)}`);
+    return Number(m[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const instructionRows = [];
+function benchInstructions(bins) {
+  if (spawnSync("valgrind", ["--version"]).status !== 0) return note("start-up instructions: not measured, valgrind is not installed");
+  const floor = instructions(FLOOR_BIN);
+  instructionRows.push({ row: "floor (one-line Bun program)", tscni: floor });
+  instructionRows.push({ row: "tscni --version", tscni: instructions(join(bins, "tscni", "tscni"), ["--version"]) });
+  for (const p of ["host-local", "loopback", "bridge", "ptp", "portmap", "bandwidth"]) {
+    instructionRows.push({ row: `VERSION (${p})`, tscni: instructions(join(bins, "tscni", p)), reference: instructions(join(bins, "ref", p)) });
+  }
+  for (const r of instructionRows) r.floorRatio = r.tscni / floor;
+  for (const r of instructionRows) log(`  ${r.row.padEnd(34)} ${(r.tscni / 1e6).toFixed(2)} M instructions (${r.floorRatio.toFixed(2)}x floor)${r.reference ? `, reference ${(r.reference / 1e6).toFixed(2)} M` : ""}`);
+}
+
+function instructionTable() {
+  if (!instructionRows.length) return "";
+  const lines = ["", "Start-up in instructions (callgrind, all threads; VERSION):", "", "| program | tscni (M instr.) | tscni/floor | reference (M instr.) |", "|---|---:|---:|---:|"];
+  for (const r of instructionRows) lines.push(`| ${r.row} | ${(r.tscni / 1e6).toFixed(2)} | ${r.floorRatio.toFixed(2)}x | ${r.reference ? (r.reference / 1e6).toFixed(2) : ""} |`);
+  return lines.join("\n");
+}
+
 // ---------------------------------------------------------------- output
 
 function table() {
@@ -355,7 +398,7 @@ function table() {
     lines.push(`| ${r.row} | ${f(r.tscni.median)} | ${f(r.tscni.p90)} | ${f(r.tscni.min)} | ${ref} | ${vsFloor} |`);
   }
   if (notes.length) lines.push("", ...notes.map((n) => `Note: ${n}`));
-  return lines.join("\n");
+  return lines.join("\n") + instructionTable();
 }
 
 function svg(curve) {
@@ -404,6 +447,7 @@ async function main() {
   let curve = [];
   try {
     log(`samples ${SAMPLES}, scale samples ${SCALE_SAMPLES}, scale points ${SCALE.join(",")}`);
+    if (wanted("instructions")) benchInstructions(bins);
     if (wanted("version")) await benchVersion(suites);
     if (wanted("host-local")) await benchHostLocal(suites);
     if (wanted("loopback")) await benchLoopback(suites);
@@ -417,7 +461,7 @@ async function main() {
     rmSync(bins, { recursive: true, force: true });
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: sh("uname", ["-r"]).trim(), reference: sh("dpkg-query", ["-W", "-f=${Version}", "containernetworking-plugins"]).trim() };
-  const report = { date: new Date().toISOString(), machine, samples: SAMPLES, scaleSamples: SCALE_SAMPLES, seconds: Math.round((Date.now() - started) / 1000), rows, notes, curve };
+  const report = { date: new Date().toISOString(), machine, instructions: instructionRows, samples: SAMPLES, scaleSamples: SCALE_SAMPLES, seconds: Math.round((Date.now() - started) / 1000), rows, notes, curve };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, "bench.json"), JSON.stringify(report, null, 2));
   writeFileSync(join(OUT, "bench.md"), table() + "\n");
