@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PLUGIN_NAMES } from "../../plugins/registry.ts";
+import { PLUGIN_LOADERS, PLUGIN_NAMES } from "../../plugins/registry.ts";
 import { rng } from "../unit/rng.ts";
 import { tempDir } from "./harness.ts";
 import { LONG, POOL, chainAdd, deleteOwnNetns, execPlugin, inNetns, newNetns, pool, type ChaosNetns, type PluginExit } from "./chaos.ts";
@@ -39,7 +39,9 @@ interface Lane {
 const ipam = (dataDir: string, n: number) => ({ type: "host-local", ranges: [[{ subnet: `10.9${n}.0.0/24` }]], routes: [{ dst: "0.0.0.0/0" }], dataDir });
 
 /** The plugins that get a fresh pod netns per case (they create the pod's interface); the rest use the base pod. */
-const OWN_POD = new Set(["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "loopback"]);
+const OWN_POD = new Set(["bridge", "ptp", "macvlan", "ipvlan", "vlan", "dummy", "host-device", "tap", "loopback",
+  // a main plugin added later (its loader imports plugins/main/...): its DEL removes CNI_IFNAME from the pod
+  ...PLUGIN_NAMES.filter((t) => /\/main\//.test(String(PLUGIN_LOADERS[t])))]);
 
 function baseConf(type: string, lane: Lane): Record<string, unknown> {
   const d = lane.dataDir;
