@@ -1,7 +1,8 @@
 // A node namespace's network state, captured so that two moments can be compared: "leave the node
 // exactly as before" becomes `expect(diffSnapshots(before, after)).toEqual([])`. One nsenter per
 // snapshot (a fixed script, no input in it). What varies by itself is left out on purpose: kernel-made
-// IPv6 link-local addresses and routes (a bridge's follow its MAC, which follows its ports), operstate,
+// IPv6 link-local addresses and routes (a bridge's follow its MAC, which follows its ports), the local
+// routing table (derived from the addresses; IPv6 entries wait for DAD, i.e. for carrier), operstate,
 // counters, and conntrack/neighbour figures; IPAM bookkeeping files (`lock`, `last_reserved_ip.*`).
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -92,7 +93,9 @@ function addresses(out: string): string[] {
 
 function routes(out: string): string[] {
   return json(out)
-    .filter((r) => !linkLocal(r.dst ?? "") && !/^ff00::/.test(r.dst ?? ""))
+    // the local table follows the addresses (compared above) and, for IPv6, DAD: a bridge's address stays
+    // tentative, without its local route, until a port brings carrier
+    .filter((r) => r.table !== "local" && !linkLocal(r.dst ?? "") && !/^ff00::/.test(r.dst ?? ""))
     .map((r) => `${r.table ?? "main"} ${r.type ?? ""} ${r.dst} via=${r.gateway ?? ""} dev=${r.dev ?? ""} proto=${r.protocol ?? ""} src=${r.prefsrc ?? ""}`)
     .sort();
 }
