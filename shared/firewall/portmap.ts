@@ -107,7 +107,8 @@ function structureIntact(nft: NftRunner, family: Family, conditions: readonly st
   const entryOk = ["prerouting", "output"].every((c) => byChain.get(c)?.length === 1 && byChain.get(c)![0]!.comment === entry);
   const want = ownRuleCounts(family);
   const own = (c: string) => (byChain.get(c) ?? []).filter((r) => c === "hostports_all" || r.comment === OWN_RULE_COMMENT).length;
-  return entryOk && Object.entries(want).every(([c, n]) => own(c) === n);
+  // at least: two first ADDs racing on a fresh node both add the lookup rules (a duplicate is harmless)
+  return entryOk && Object.entries(want).every(([c, n]) => own(c) >= n);
 }
 
 /**
@@ -123,11 +124,10 @@ function structureRepairText(state: FamilyView, conditions: readonly string[]): 
     parts.push(portmapSkeletonText(family, conditions, false));
   }
   const own = ["hostports", "masquerading"].map((c) => ({ c, rules: state.rules(c).filter((r) => r.comment === OWN_RULE_COMMENT) }));
-  const want = ownRuleCounts(family);
-  if (own.some(({ c, rules }) => rules.length !== want[c])) {
-    for (const { c, rules } of own) if (rules.length) parts.push(deleteRulesText(family, PORTMAP_TABLE, c, rules.map((r) => r.handle)));
-    parts.push(lookupRulesText(family));
-  }
+  // Only chains emptied from outside (`nft flush table`/`flush chain`) get tscni's lookup rules again; a
+  // partial set is left as it is (CHECK and `tscni audit` report it): deleting rules by handle here made
+  // concurrent ADDs fail each other's transactions (ENOENT) on a busy node.
+  if (own.every(({ rules }) => rules.length === 0)) parts.push(lookupRulesText(family));
   return parts.join("\n");
 }
 
@@ -195,19 +195,27 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
     const text = plans.map((p) => addElementsText(p, owner.comment)).filter(Boolean).join("\n");
     if (!text || nft.run(text).ok) return;
   }
-  const parts: string[] = [];
-  const conflicts: PortConflict[] = [];
-  for (const plan of plans) {
-    const state = new FamilyView(nft, plan.family);
-    parts.push(structureRepairText(state, plan.conditions));
-    const found = conflictsOf(plan, state, owner);
-    conflicts.push(...found.conflicts);
-    parts.push(addElementsText(plan, owner.comment, found.held));
+  // Read, plan, apply as one transaction. A concurrent ADD repairing the same structure can make the
+  // transaction fail (a rule it deleted by handle is gone): read again and re-plan, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    const parts: string[] = [];
+    const conflicts: PortConflict[] = [];
+    for (const plan of plans) {
+      const state = new FamilyView(nft, plan.family);
+      parts.push(structureRepairText(state, plan.conditions));
+      const found = conflictsOf(plan, state, owner);
+      conflicts.push(...found.conflicts);
+      parts.push(addElementsText(plan, owner.comment, found.held));
+    }
+    if (conflicts.length > 0) throw new PortConflictError(conflicts);
+    const res = nft.run(parts.filter(Boolean).join("\n"));
+    if (res.ok) return;
+    if (attempt >= SETUP_ATTEMPTS) throw new FirewallError(`set up port forwarding for ${setup.containerId}`, res.error);
   }
-  if (conflicts.length > 0) throw new PortConflictError(conflicts);
-  const res = nft.run(parts.filter(Boolean).join("\n"));
-  if (!res.ok) throw new FirewallError(`set up port forwarding for ${setup.containerId}`, res.error);
 }
+
+/** How many times setupPortForward reads and applies before it reports the transaction's error. */
+const SETUP_ATTEMPTS = 4;
 
 /** The mappings of `setup` that OTHER owners already hold (empty when all are free). */
 export function findPortConflicts(nft: NftRunner, setup: PortForwardSetup, network?: string): PortConflict[] {

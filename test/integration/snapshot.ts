@@ -125,9 +125,14 @@ export function ipamFiles(dir: string | undefined): string[] {
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name !== "lock" && !name.startsWith("last_reserved_ip.")) {
-        out.push(`${relative(dir, p)} = ${JSON.stringify(readFileSync(p, "utf8"))}`);
+      try {
+        if (statSync(p).isDirectory()) walk(p);
+        else if (name !== "lock" && !name.startsWith("last_reserved_ip.")) {
+          out.push(`${relative(dir, p)} = ${JSON.stringify(readFileSync(p, "utf8"))}`);
+        }
+      } catch (e) {
+        // read while other ADD/DELs run: a file released between readdir and read is simply not there
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       }
     }
   };

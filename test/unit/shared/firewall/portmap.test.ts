@@ -79,16 +79,24 @@ describe("setupPortForward", () => {
     expect(nft.runs[0]).not.toContain("delete element"); // ctrA's forward stays
     expect(nft.runs[0]).toContain('create element ip cni_hostport tscni_hostports { tcp . 8080 comment "ctrB"');
   });
-  it("setup: one lookup rule deleted from outside -> tscni's lookup rules replaced by handle, entry chains and reference rules untouched", () => {
+  it("setup: hostports and masquerading emptied from outside -> tscni's lookup rules added again, nothing deleted, entry chains untouched", () => {
+    const state = v4Table();
+    state.chains![`${T} hostports`] = [rule(16, "ctrA")];
+    state.chains![`${T} masquerading`] = [];
+    const nft = fakeNft({ runs: [OK], ...state });
+    setupPortForward(nft, setup);
+    expect(nft.runs[0]).not.toContain("delete rule");
+    expect(nft.runs[0]).toContain("map @tscni_hostports");
+    expect(nft.runs[0]).not.toContain("flush chain ip cni_hostport prerouting");
+  });
+  it("setup: one lookup rule deleted from outside -> left as it is (no delete by handle: concurrent ADDs failed each other's transactions); CHECK reports it", () => {
     const state = v4Table();
     state.chains![`${T} hostports`] = [rule(14, "tscni portmap"), rule(16, "ctrA")];
     const nft = fakeNft({ runs: [OK], ...state });
     setupPortForward(nft, setup);
-    expect(nft.runs[0]).toContain("delete rule ip cni_hostport hostports handle 14");
-    expect(nft.runs[0]).not.toContain("handle 16");
-    expect(nft.runs[0]).toContain("delete rule ip cni_hostport masquerading handle 20");
-    expect(nft.runs[0]).toContain("map @tscni_hostports");
-    expect(nft.runs[0]).not.toContain("flush chain ip cni_hostport prerouting");
+    expect(nft.runs[0]).not.toContain("delete rule");
+    expect(nft.runs[0]).not.toContain("map @tscni_hostports");
+    expect(nft.runs[0]).toContain("create element ip cni_hostport");
   });
   it("setup: slow path -> held keys looked up one by one, no set is dumped", () => {
     const nft = fakeNft({ runs: [FAIL, OK], ...v4Table({ any: [mapElem(["tcp", 9999], ["10.88.0.2", 80], "ctrA")] }) });
