@@ -7,7 +7,7 @@ import { checkForwardIptables, gcIptables, setupForwardIptables, setupIngressIpt
 import { checkForwardNft, gcForwardNft, setupForwardNft, setupIngressNft, teardownForwardNft } from "./forward-nft.ts";
 import { CNI_FORWARD, FAMILIES, FORWARD, hostAddress, STAGE1, validateChainName, type Family } from "./forward-rules.ts";
 import { validateContainerId, validateNetworkName } from "./validate.ts";
-import type { ForwardSetup, ForwardTeardown, IngressPolicySetup, IptablesRunner, NftRunner } from "./types.ts";
+import type { ForwardSetup, ForwardTeardown, IngressPolicySetup, IptablesFlavor, IptablesRunner, NftRunner } from "./types.ts";
 
 function ipsOf(ips: readonly string[], family: Family): string[] {
   return ips.map(hostAddress).filter((a) => a.family === family).map((a) => a.ip);
@@ -33,7 +33,11 @@ function all(steps: (() => void)[]): void {
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join("; "));
 }
 
-export function setupForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
+/**
+ * Where each family's rules go: into every iptables flavour that has a FORWARD chain, or, for families
+ * with none, into tscni's nft table (one call for all of them).
+ */
+function byPlacement(ipt: IptablesRunner, s: ForwardSetup, onIptables: (family: Family, f: IptablesFlavor, ips: string[]) => void, onNft: (ips: string[]) => void): void {
   validate(s);
   validateChainName(s.adminChain);
   const native: string[] = [];
@@ -42,23 +46,17 @@ export function setupForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetu
     if (ips.length === 0) continue;
     const flavors = ipt.flavorsWith(family, FORWARD);
     if (flavors.length === 0) native.push(...ips);
-    for (const f of flavors) setupForwardIptables(ipt, family, f, s, ips);
+    for (const f of flavors) onIptables(family, f, ips);
   }
-  if (native.length) setupForwardNft(nft, s, native);
+  if (native.length) onNft(native);
+}
+
+export function setupForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
+  byPlacement(ipt, s, (family, f, ips) => setupForwardIptables(ipt, family, f, s, ips), (ips) => setupForwardNft(nft, s, ips));
 }
 
 export function checkForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
-  validate(s);
-  validateChainName(s.adminChain);
-  const native: string[] = [];
-  for (const family of FAMILIES) {
-    const ips = ipsOf(s.ips, family);
-    if (ips.length === 0) continue;
-    const flavors = ipt.flavorsWith(family, FORWARD);
-    if (flavors.length === 0) native.push(...ips);
-    for (const f of flavors) checkForwardIptables(ipt, family, f, s, ips);
-  }
-  if (native.length) checkForwardNft(nft, s, native);
+  byPlacement(ipt, s, (family, f, ips) => checkForwardIptables(ipt, family, f, s, ips), (ips) => checkForwardNft(nft, s, ips));
 }
 
 export function teardownForward(nft: NftRunner, ipt: IptablesRunner, t: ForwardTeardown): void {
