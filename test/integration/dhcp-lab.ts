@@ -159,6 +159,11 @@ export class DhcpLab {
   }
 }
 
+/** The IPv4 addresses on a pod's eth0, as address/prefix. */
+export function podAddrs(pod: TestNetns): string[] {
+  return pod.ipJson<any[]>(["-4", "addr", "show", "dev", "eth0"]).flatMap((l) => l.addr_info.map((a: any) => `${a.local}/${a.prefixlen}`));
+}
+
 /** The client ID dnsmasq writes in its lease file: type byte 0 then the text, as colon hex. */
 export function clientIdHex(id: string): string {
   return ["00", ...Buffer.from(id).toString("hex").match(/../g)!].join(":");

@@ -3,8 +3,8 @@
 // there); tscni's daemon asks for broadcast replies on ipvlan interfaces and tells pods apart by client
 // ID. Needs a kernel with ipvlan: scripts/test-vm runs it in a VM with Debian's kernel.
 import { afterAll, afterEach, beforeEach, expect, it } from "vitest";
-import { deleteAllNetns, describeKernel, type TestNetns } from "./harness.ts";
-import { clientIdHex, DhcpLab, hasDnsmasq, until } from "./dhcp-lab.ts";
+import { deleteAllNetns, describeKernel } from "./harness.ts";
+import { clientIdHex, DhcpLab, hasDnsmasq, podAddrs as addr, until } from "./dhcp-lab.ts";
 
 describeKernel(["ipvlan"], "dhcp under ipvlan", () => {
   let lab: DhcpLab;
@@ -16,8 +16,6 @@ describeKernel(["ipvlan"], "dhcp under ipvlan", () => {
   });
   afterAll(() => deleteAllNetns());
 
-  const addr = (pod: TestNetns): string[] =>
-    pod.ipJson<any[]>(["-4", "addr", "show", "dev", "eth0"]).flatMap((l) => l.addr_info.map((a: any) => `${a.local}/${a.prefixlen}`));
 
   it("two ipvlan pods of one master get distinct leases (broadcast replies, client IDs), reach the gateway, and DEL releases both", async () => {
     expect(hasDnsmasq).toBe(true);

@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deleteAllNetns, runPlugin, type TestNetns } from "./harness.ts";
-import { clientIdHex, DhcpLab, DNSMASQ_DEFAULTS, hasDnsmasq, until } from "./dhcp-lab.ts";
+import { deleteAllNetns, runPlugin } from "./harness.ts";
+import { clientIdHex, DhcpLab, DNSMASQ_DEFAULTS, hasDnsmasq, podAddrs as addr, until } from "./dhcp-lab.ts";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -19,8 +19,6 @@ describe.skipIf(!isRoot || !hasDnsmasq)("dhcp ipam with a real server", () => {
   });
   afterAll(() => deleteAllNetns());
 
-  const addr = (pod: TestNetns): string[] =>
-    pod.ipJson<any[]>(["-4", "addr", "show", "dev", "eth0"]).flatMap((l) => l.addr_info.map((a: any) => `${a.local}/${a.prefixlen}`));
   const stateFiles = () => (existsSync(lab.stateDir) ? readdirSync(lab.stateDir) : []);
 
   it("add: the pod gets the server's address, gateway, routes and DNS; traffic flows; the server holds the lease under our client ID", async () => {
