@@ -57,6 +57,32 @@ export function masqComment(network: string, ifname: string, containerId: string
   return truncateUtf8(full, NFT_COMMENT_MAX);
 }
 
+/** "<hash16>-<hash16>": the attachment's identity at the start of a tag written by attachmentTag. */
+const INSTANCE_HASH = /^[0-9a-f]{16}-[0-9a-f]{16}(?=, |$)/;
+
+/**
+ * The tag that names an attachment on any kernel object tscni owns without a result cache (nft rule and
+ * chain comments, a link's IFLA_IFALIAS): masqComment's encoding, so any legal network name, container
+ * ID and interface name fits (at most 128 bytes, no `"`, no control characters) and its hash prefix
+ * tells the network and the attachment apart.
+ */
+export function attachmentTag(network: string, ifname: string, containerId: string): string {
+  return masqComment(network, ifname, containerId);
+}
+
+/**
+ * GC's judge over tags: true for a tag of `network` whose attachment is not in `valid`. Another
+ * network's tag, an untagged object (undefined) and text not written by attachmentTag are never stale.
+ */
+export function staleTagJudge(network: string, valid: readonly { containerId: string; ifname: string }[]): (tag: string | undefined) => boolean {
+  const keep = new Set(valid.map((v) => masqInstanceHash(network, v.ifname, v.containerId)));
+  const prefix = `${masqNetworkHash(network)}-`;
+  return (tag) => {
+    const id = tag === undefined ? undefined : INSTANCE_HASH.exec(tag)?.[0];
+    return id !== undefined && id.startsWith(prefix) && !keep.has(id);
+  };
+}
+
 /** The first characters of s whose UTF-8 encoding fits maxBytes (never half a character). */
 function truncateUtf8(s: string, maxBytes: number): string {
   const bytes = new TextEncoder().encode(s);

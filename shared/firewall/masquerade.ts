@@ -2,15 +2,12 @@
 // Cost rule (DESIGN.md): setup first tries the rules alone; only when that fails (table or chain
 // missing) does it declare the table and chains, because re-declaring an existing base chain on
 // every call makes closing the nft context wait for an RCU grace period (~10 ms).
-import { masqComment, masqInstanceHash, masqNetworkHash } from "./hash.ts";
+import { masqComment, masqInstanceHash, masqNetworkHash, staleTagJudge } from "./hash.ts";
 import { MASQ_BASE_CHAIN, MASQ_CHAIN, MASQ_TABLE, masqRulesText, masqSkeletonText, masqTarget } from "./masquerade-rules.ts";
 import { masqMatchOf, reachesChain } from "./nft-expr.ts";
 import { deleteRulesText } from "./nft-text.ts";
 import { validateAttachment } from "./validate.ts";
 import { FirewallCheckError, FirewallError, type MasqAttachment, type MasqSetup, type NftRuleInfo, type NftRunner, type ValidAttachment } from "./types.ts";
-
-/** "<hash16>-<hash16>": the attachment's identity at the start of each rule comment. */
-const INSTANCE_HASH_LENGTH = 33;
 
 /**
  * Adds one rule per address, in one transaction. The base chain the rules depend on is verified first
@@ -44,10 +41,8 @@ export function teardownIPMasq(nft: NftRunner, a: MasqAttachment): void {
 export function gcIPMasq(nft: NftRunner, network: string, valid: readonly ValidAttachment[]): void {
   validateAttachment({ network, ifname: "x", containerId: "x" });
   // by instance hash, not the whole comment: the reference writes the readable part byte for byte
-  const keep = new Set(valid.map((v) => masqInstanceHash(network, v.ifname, v.containerId)));
-  const prefix = masqNetworkHash(network);
-  const stale = (c: string | undefined) => c?.startsWith(prefix) === true && !keep.has(c.slice(0, INSTANCE_HASH_LENGTH));
-  deleteMatching(nft, `gc masquerading for ${network}`, prefix, (r) => stale(r.comment));
+  const stale = staleTagJudge(network, valid);
+  deleteMatching(nft, `gc masquerading for ${network}`, masqNetworkHash(network), (r) => stale(r.comment));
 }
 
 /** Throws FirewallCheckError unless every address has its rule, with this attachment's comment. */

@@ -300,6 +300,30 @@ describe.skipIf(!isRoot || !hasBinary)("bandwidth (compiled binary)", () => {
     expect(links(p.node).map((l) => l.ifname)).not.toContain(IFB);
   });
 
+  it("gc: ADD killed after creating the ifb -> GC keeps it while valid or for another network, deletes it when not valid; an untagged ifb stays", () => {
+    const egress = { egressRate: 16_000_000, egressBurst: 160_000 };
+    const killed = runPluginSync({
+      plugin: "bandwidth", command: "ADD", config: config(p, egress), containerId: CID, netns: p.pod.path, node: p.node, dir: DIR,
+      env: { TSCNI_TEST_CRASH_AFTER: "bandwidth:1" }, // SIGKILL right after its first step: the ifb
+    });
+    expect(killed.code).not.toBe(0);
+    expect(killed.stdout).toBe("");
+    p.node.exec("ip", ["link", "add", "bwp0123456789a", "type", "ifb"]); // untagged: the reference's, or an older tscni's
+    const gc = (network: string, valid: { containerID: string; ifname: string }[]) => {
+      const conf = { cniVersion: "1.1.0", name: network, type: "bandwidth", ...egress, "cni.dev/valid-attachments": valid };
+      const o = runPluginSync({ plugin: "bandwidth", command: "GC", config: conf, node: p.node, dir: DIR, env: { CNI_CONTAINERID: undefined, CNI_IFNAME: undefined } });
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+    };
+    const ifbs = () => links(p.node).filter((l) => l.linkinfo?.info_kind === "ifb").map((l) => l.ifname).sort();
+    expect(ifbs()).toEqual(["bwp0123456789a", IFB]);
+    expect(links(p.node).find((l) => l.ifname === IFB)?.ifalias).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}, net: bwnet, if: eth0, id: ctr-bw-1$/);
+    gc(NET, [{ containerID: CID, ifname: "eth0" }]);
+    gc("othernet", []);
+    expect(ifbs()).toEqual(["bwp0123456789a", IFB]);
+    gc(NET, []);
+    expect(ifbs()).toEqual(["bwp0123456789a"]);
+  });
+
   it("del: no netns given -> ok", () => {
     expect(call(p, "DEL", config(p, BOTH), { netns: "" }).code).toBe(0);
   });

@@ -13,7 +13,7 @@ export async function cmdAdd(ctx: CmdContext, deps: BandwidthDeps): Promise<Resu
   const prev = ctx.conf.prevResult;
   if (isPassthrough(cfg)) return prev ?? { cniVersion: CURRENT_VERSION };
   if (!prev) throw invalidConfig("must be called as chained plugin");
-  const plan = planShaping(cfg, ctx.containerId, deps.tickInUsec());
+  const plan = planShaping(cfg, ctx, deps.tickInUsec());
   const net = deps.openNet(ctx.netns);
   try {
     const interfaces = [...(prev.interfaces ?? [])];

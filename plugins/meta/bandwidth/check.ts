@@ -33,7 +33,7 @@ export function cmdCheck(ctx: CmdContext, deps: BandwidthDeps): void {
   const cfg = parseConfig(ctx.conf);
   const prev = ctx.conf.prevResult;
   if (!prev) throw internalError("must be called as a chained plugin");
-  const plan = planShaping(cfg, ctx.containerId, deps.tickInUsec());
+  const plan = planShaping(cfg, ctx, deps.tickInUsec());
   const h = deps.openHandles(ctx.netns);
   try {
     const { host: hostVeth } = findHostVeth(h.host, h.container, prev.interfaces ?? [], ctx.ifname);

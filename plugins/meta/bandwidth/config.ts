@@ -3,7 +3,7 @@
 import { invalidConfig } from "../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../shared/cni/plugin.ts";
 import { ConfigReader } from "../../../shared/cni/reader.ts";
-import { formatHashWithPrefix } from "../../../shared/firewall/hash.ts";
+import { attachmentTag, formatHashWithPrefix } from "../../../shared/firewall/hash.ts";
 import { DEFAULT_LATENCY_MS } from "./tbf.ts";
 
 /** One direction's shaping: rate in bits/s and burst in bits, both > 0. */
@@ -30,7 +30,7 @@ type BandwidthKey = (typeof BANDWIDTH_KEYS)[number];
 const MAX_LATENCY_MS = 10_000;
 const MAX_BURST_BYTES = 0xffff_ffff;
 const IFB_NAME_LENGTH = 15;
-const IFB_PREFIX = "bwp";
+export const IFB_PREFIX = "bwp";
 
 /** bandwidth's reader: messages start "failed to parse network configuration: " like the reference's. */
 const reader = (conf: NetConf): ConfigReader =>
@@ -79,4 +79,9 @@ export const isPassthrough = (c: BandwidthConfig): boolean => !c.ingress && !c.e
 /** The ifb's name: "bwp" + sha512(network name + container ID) in hex, cut to 15 characters. */
 export function ifbDeviceName(network: string, containerId: string): string {
   return formatHashWithPrefix(IFB_NAME_LENGTH, IFB_PREFIX, network + containerId);
+}
+
+/** The ifb's alias: its attachment's tag (network, container ID, ifname, any characters), read by GC. */
+export function ifbTag(network: string, att: { containerId: string; ifname: string }): string {
+  return attachmentTag(network, att.ifname, att.containerId);
 }

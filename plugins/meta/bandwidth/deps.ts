@@ -11,8 +11,8 @@ export interface BandwidthNet {
   hostVeth(interfaces: readonly Interface[], ifname: string): Link;
   addRootTbf(link: Link, params: TbfParams): void;
   deleteRootQdisc(link: Link): void;
-  /** The ifb (given MTU, txqueuelen 0, up), as the kernel reports it. */
-  createIfb(name: string, mtu: number | undefined): Link;
+  /** The ifb (given MTU, txqueuelen 0, up, alias = tag), as the kernel reports it. */
+  createIfb(name: string, mtu: number | undefined, tag: string): Link;
   /** Deletes a link by name; a missing one is success. */
   deleteIfb(name: string): void;
   addIngressQdisc(link: Link): void;
@@ -27,8 +27,10 @@ export interface BandwidthDeps {
   openNet(netns: string): BandwidthNet;
   /** CHECK: read access to both namespaces. */
   openHandles(netns: string): Handles;
-  /** DEL: deletes the attachment's ifb in the node netns; a missing one is success. */
+  /** DEL, GC: deletes an ifb in the node netns by name; a missing one is success. */
   deleteIfb(name: string): void;
+  /** GC: the node netns's ifb links (name and alias). */
+  listIfbs(): Link[];
   /** The kernel's tc tick rate (tbf buffer is in ticks). */
   tickInUsec(): number;
   /** Informative lines (rollback failures) on the skel's stderr. */

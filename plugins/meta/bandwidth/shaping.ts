@@ -12,15 +12,17 @@ import {
 } from "../../../shared/netlink/codec/tc.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import type { UndoStack } from "../../../shared/undo.ts";
-import { ifbDeviceName, type BandwidthConfig, type Shaping } from "./config.ts";
+import { ifbDeviceName, ifbTag, type BandwidthConfig, type Shaping } from "./config.ts";
 import type { BandwidthNet } from "./deps.ts";
 import { TbfRangeError, tbfParams } from "./tbf.ts";
 
-/** What a verb applies or expects: tbf parameters per shaped direction and the ifb's name. */
+/** What a verb applies or expects: tbf parameters per shaped direction, the ifb's name and its tag. */
 interface ShapingPlan {
   ingress?: TbfParams;
   egress?: TbfParams;
   ifbName: string;
+  /** the ifb's alias naming its attachment, for GC (gc.ts) */
+  ifbTag: string;
 }
 
 /** The reference's u32 filter: priority 1, protocol all, classid 1:1, on the ingress qdisc. */
@@ -37,8 +39,8 @@ function tbfFor(s: Shaping, latencyMs: number, tickInUsec: number, dir: string):
 }
 
 /** Computes the plan; a rate/burst the kernel cannot represent is error 7, before any kernel change. */
-export function planShaping(cfg: BandwidthConfig, containerId: string, tickInUsec: number): ShapingPlan {
-  const plan: ShapingPlan = { ifbName: ifbDeviceName(cfg.name, containerId) };
+export function planShaping(cfg: BandwidthConfig, att: { containerId: string; ifname: string }, tickInUsec: number): ShapingPlan {
+  const plan: ShapingPlan = { ifbName: ifbDeviceName(cfg.name, att.containerId), ifbTag: ifbTag(cfg.name, att) };
   if (cfg.ingress) plan.ingress = tbfFor(cfg.ingress, cfg.latencyMs, tickInUsec, "ingress");
   if (cfg.egress) plan.egress = tbfFor(cfg.egress, cfg.latencyMs, tickInUsec, "egress");
   return plan;
@@ -68,7 +70,7 @@ export function shapeIngress(net: BandwidthNet, hostVeth: Link, params: TbfParam
  */
 export function shapeEgress(net: BandwidthNet, hostVeth: Link, plan: ShapingPlan, undo: UndoStack): Link {
   if (!plan.egress) throw internalError("shapeEgress: no egress plan");
-  const ifb = net.createIfb(plan.ifbName, hostVeth.mtu);
+  const ifb = net.createIfb(plan.ifbName, hostVeth.mtu, plan.ifbTag);
   undo.push(`delete ifb ${plan.ifbName}`, () => net.deleteIfb(plan.ifbName));
   net.addIngressQdisc(hostVeth);
   undo.push(`delete ingress qdisc of ${hostVeth.name}`, () => net.deleteIngressQdisc(hostVeth));

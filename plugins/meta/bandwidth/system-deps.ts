@@ -5,7 +5,7 @@ import type { Interface } from "../../../shared/cni/types.ts";
 import { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import { TC_H_INGRESS_HANDLE, type TbfParams } from "../../../shared/netlink/codec/tc.ts";
 import { isNotFound } from "../../../shared/netlink/errors.ts";
-import { createIfb, deleteLink, getLinkByName, type Link } from "../../../shared/netlink/links.ts";
+import { createIfb, deleteLink, getLinkByName, listLinks, setLinkAlias, type Link } from "../../../shared/netlink/links.ts";
 import { addIngressQdisc, addRootTbf, addU32Filter, deleteIngressQdisc, deleteRootQdisc, readTickInUsec } from "../../../shared/netlink/tc.ts";
 import { internalError } from "../../../shared/cni/errors.ts";
 import type { BandwidthDeps, BandwidthNet } from "./deps.ts";
@@ -33,11 +33,12 @@ class SystemBandwidthNet implements BandwidthNet {
   deleteRootQdisc(link: Link): void {
     deleteRootQdisc(this.h.host, link.ifindex);
   }
-  createIfb(name: string, mtu: number | undefined): Link {
+  createIfb(name: string, mtu: number | undefined, tag: string): Link {
     createIfb(this.h.host, { name, mtu, txqlen: 0, up: true });
     const ifb = getLinkByName(this.h.host, name);
     if (!ifb) throw internalError(`get ifb device: link ${name} not found after creating it`);
-    return ifb;
+    setLinkAlias(this.h.host, ifb, tag); // the kernel ignores IFLA_IFALIAS on create
+    return { ...ifb, alias: tag };
   }
   deleteIfb(name: string): void {
     removeLink(this.h.host, name);
@@ -62,18 +63,22 @@ class SystemBandwidthNet implements BandwidthNet {
   }
 }
 
+/** fn over a node-netns handle opened for it. */
+function withHost<T>(fn: (host: NetlinkHandle) => T): T {
+  const host = NetlinkHandle.open();
+  try {
+    return fn(host);
+  } finally {
+    host.close();
+  }
+}
+
 export function systemDeps(io: PluginLog): BandwidthDeps {
   return {
     openNet: (netns) => new SystemBandwidthNet(openHandles(netns)),
     openHandles,
-    deleteIfb: (name) => {
-      const host = NetlinkHandle.open();
-      try {
-        removeLink(host, name);
-      } finally {
-        host.close();
-      }
-    },
+    deleteIfb: (name) => withHost((host) => removeLink(host, name)),
+    listIfbs: () => withHost((host) => listLinks(host, { kind: "ifb" })),
     tickInUsec: readTickInUsec,
     log: lineLogger(io, "bandwidth"),
   };

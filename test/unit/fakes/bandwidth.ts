@@ -13,7 +13,8 @@ export class FakeBandwidthNet implements BandwidthNet {
   readonly tbf = new Map<string, TbfParams>();
   readonly ingress = new Set<string>();
   readonly redirects = new Map<string, string>();
-  readonly ifbs = new Set<string>();
+  /** ifb name -> alias (undefined: untagged) */
+  readonly ifbs = new Map<string, string | undefined>();
   opened = 0;
   closed = 0;
   constructor(private readonly steps: StepLog) {}
@@ -32,10 +33,13 @@ export class FakeBandwidthNet implements BandwidthNet {
     this.step(`deleteRootQdisc ${l.name}`);
     this.tbf.delete(l.name);
   }
-  createIfb(name: string): Link {
+  createIfb(name: string, _mtu: number | undefined, tag: string): Link {
     this.step("createIfb");
-    this.ifbs.add(name);
-    return link(name, 9);
+    this.ifbs.set(name, tag);
+    return { ...link(name, 9), kind: "ifb", alias: tag };
+  }
+  listIfbs(): Link[] {
+    return [...this.ifbs].map(([name, alias], i) => ({ ...link(name, 20 + i), kind: "ifb", ...(alias !== undefined && { alias }) }));
   }
   deleteIfb(name: string): void {
     this.step("deleteIfb");
@@ -73,6 +77,7 @@ export function bandwidthFakes(failAt?: number) {
       throw new Error("CHECK reads the kernel: not faked");
     },
     deleteIfb: (name) => net.deleteIfb(name),
+    listIfbs: () => net.listIfbs(),
     tickInUsec: () => 15.625,
     log: (l) => void logs.push(l),
   };

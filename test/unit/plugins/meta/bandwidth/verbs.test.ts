@@ -24,7 +24,7 @@ describe("bandwidth verbs over fake deps", () => {
     const f = bandwidthFakes();
     const r = await cmdAdd(cmdContext(BOTH), f.deps);
     expect(f.steps.names.map((n) => n.replace(/ bwp.*/, " bwp"))).toEqual(ADD_STEPS);
-    const ifb = [...f.net.ifbs][0]!;
+    const ifb = [...f.net.ifbs.keys()][0]!;
     expect(ifb).toMatch(/^bwp/);
     expect([...f.net.tbf.keys()]).toEqual(["veth1", ifb]);
     expect(f.net.redirects.get("veth1")).toBe(ifb);
