@@ -6,12 +6,16 @@
 // With valgrind installed, the instructions scenario counts start-up instructions (callgrind), which stay
 // repeatable when the machine is too loaded for wall times.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
-//                              [--only instructions,version,host-local,loopback,singles,dhcp,firewall,meta,scale]
+//                              [--only instructions,version,host-local,loopback,singles,dhcp,firewall,meta,scale,dataplane]
+//                              [--dp-pods 1,100,1000] [--dp-seconds 3] [--dp-reps 5] [--dp-real 100]
+// The data plane (host-port connection rate, pod traffic against a hand-built bridge) lives in
+// scripts/bench-dataplane.mjs; it runs last and its table follows the others.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, linkSync, existsSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { benchDataplane, dataplaneTable } from "./bench-dataplane.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const args = parseArgs(process.argv.slice(2));
@@ -434,6 +438,11 @@ function svg(curve) {
 
 // ---------------------------------------------------------------- main
 
+function dataplaneOptions(bins) {
+  const n = (k) => (args[k] === undefined ? undefined : Number(args[k]));
+  return { tscni: join(bins, "tscni"), ref: join(bins, "ref"), pods: args["dp-pods"]?.split(",").map(Number), seconds: n("dp-seconds"), reps: n("dp-reps"), real: n("dp-real") };
+}
+
 async function main() {
   if (!existsSync(join(REF, "bridge"))) throw new Error(`reference plugins missing in ${REF}: apt-get install containernetworking-plugins`);
   const bins = mkdtempSync(join(tmpdir(), "tscni-bench-bin-"));
@@ -445,6 +454,7 @@ async function main() {
   const suites = [new Suite("tscni", join(bins, "tscni"), "t"), new Suite("reference", join(bins, "ref"), "r")];
   const started = Date.now();
   let curve = [];
+  let dataplane;
   try {
     log(`samples ${SAMPLES}, scale samples ${SCALE_SAMPLES}, scale points ${SCALE.join(",")}`);
     if (wanted("instructions")) benchInstructions(bins);
@@ -456,17 +466,19 @@ async function main() {
     if (wanted("firewall")) await benchFirewall(suites);
     if (wanted("meta")) await benchMeta(suites);
     if (SCALE.length && wanted("scale")) curve = await benchScale(suites);
+    if (wanted("dataplane")) dataplane = await benchDataplane(dataplaneOptions(bins));
   } finally {
     for (const s of suites) s.close();
     rmSync(bins, { recursive: true, force: true });
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), kernel: sh("uname", ["-r"]).trim(), reference: sh("dpkg-query", ["-W", "-f=${Version}", "containernetworking-plugins"]).trim() };
-  const report = { date: new Date().toISOString(), machine, instructions: instructionRows, samples: SAMPLES, scaleSamples: SCALE_SAMPLES, seconds: Math.round((Date.now() - started) / 1000), rows, notes, curve };
+  const report = { date: new Date().toISOString(), machine, instructions: instructionRows, samples: SAMPLES, scaleSamples: SCALE_SAMPLES, seconds: Math.round((Date.now() - started) / 1000), rows, notes, curve, dataplane };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, "bench.json"), JSON.stringify(report, null, 2));
-  writeFileSync(join(OUT, "bench.md"), table() + "\n");
+  const md = table() + (dataplane ? "\n" + dataplaneTable(dataplane) : "");
+  writeFileSync(join(OUT, "bench.md"), md + "\n");
   if (curve.length) writeFileSync(join(OUT, "scale.svg"), svg(curve));
-  console.log(table());
+  console.log(md);
   console.log(`\nmachine: ${JSON.stringify(machine)}; took ${report.seconds} s; written to ${OUT}/{bench.json,bench.md${curve.length ? ",scale.svg" : ""}}`);
 }
 
