@@ -141,8 +141,6 @@ function knownDefect(p: KillPoint, c: Cleanup, all: readonly KillPoint[]): strin
   if (p.step === "create allocation file" && c !== "gc") {
     return "issue 10 defect 6: an allocation file killed before its write stays empty and DEL cannot release it";
   }
-  const backup = all.find((q) => q.step.startsWith("remove backup "));
-  if (p.scenario === "tuning" && c === "gc" && backup && p.n >= backup.n) return "found here (defect 5's class): tuning has no GC, its backup file stays";
   return undefined;
 }
 

@@ -315,6 +315,25 @@ run("host-device", () => {
     expect(linkOf(l.node, "x9")!.ifalias).toBe("hv0");
   });
 
+  it("gc: ADD whose result never reached the runtime, pod netns gone -> GC keeps the IP while valid or for another network, releases it when not valid", () => {
+    const l = newLab();
+    const data = l.dataDir();
+    const conf = hostLocalConf(l, data);
+    const pod = l.pod();
+    l.add(conf, { pod, cid: "lost" });
+    pod.delete();
+    const gc = (name: string, valid: { containerID: string; ifname: string }[]) => {
+      const o = l.run("GC", { ...conf, cniVersion: "1.1.0", name, "cni.dev/valid-attachments": valid });
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+    };
+    expect(reservations(data)).toHaveLength(1);
+    gc("hdnet", [{ containerID: "lost", ifname: "eth0" }]);
+    gc("othernet", []);
+    expect(reservations(data)).toHaveLength(1);
+    gc("hdnet", []);
+    expect(reservations(data)).toEqual([]);
+  });
+
   it("check: intact -> ok; MAC, address, route or link tampered -> error each; other sandbox -> error", () => {
     const l = newLab();
     const cases: [string, (pod: TestNetns) => void, string][] = [

@@ -114,7 +114,7 @@ run("tuning", () => {
     expect(sysctl(l.pod, "net/ipv4/conf/all/arp_filter")).toBe("1");
     expect(sysctl(l.pod, "net/core/somaxconn")).toBe("321");
     expect(sysctl(l.node, "net/ipv4/conf/all/arp_filter")).toBe(nodeFilter);
-    expect(backupText(l)).toBe(`{\n "mac": "${POD_MAC}",\n "promisc": false,\n "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}`);
+    expect(backupText(l)).toMatch(new RegExp(`^{\n "mac": "${POD_MAC}",\n "promisc": false,\n "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000,\n "attachment": "[0-9a-f]{16}-[0-9a-f]{16}, net: tunenet, if: eth0, id: ${CID}"\n}$`));
     expectOk(call(l, "CHECK", c));
     expectOk(call(l, "DEL", c));
     expect(linkState(l)).toEqual(ORIGINAL);
@@ -191,6 +191,26 @@ run("tuning", () => {
     expect(sysctl(l.pod, "net/ipv4/conf/eth0.5/arp_ignore")).toBe("2");
   });
 
+  it("gc: ADD killed after writing its backup -> GC keeps it while valid or for another network, removes it when not valid; a reference-written backup stays", () => {
+    const l = lab();
+    const c = conf(l, { mtu: 1400 }, "1.1.0");
+    const killed = call(l, "ADD", c, { env: { TSCNI_TEST_CRASH_AFTER: "tuning:1" } }); // SIGKILL right after the backup is written
+    expect(killed.code).not.toBe(0);
+    expect(killed.stdout).toBe("");
+    writeFileSync(join(l.data, "refctr_eth0.json"), '{\n "mtu": 1500\n}'); // the reference's: whose it is cannot be told
+    const gc = (network: string, valid: { containerID: string; ifname: string }[]) => {
+      const { prevResult: _, ...rest } = c;
+      const o = runPluginSync({ plugin: "tuning", command: "GC", config: { ...rest, name: network, "cni.dev/valid-attachments": valid }, node: l.node, env: { CNI_CONTAINERID: undefined, CNI_IFNAME: undefined } });
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+    };
+    expect(backups(l).sort()).toEqual([`${CID}_eth0.json`, "refctr_eth0.json"]);
+    gc("tunenet", [{ containerID: CID, ifname: "eth0" }]);
+    gc("othernet", []);
+    expect(backups(l).sort()).toEqual([`${CID}_eth0.json`, "refctr_eth0.json"]);
+    gc("tunenet", []);
+    expect(backups(l)).toEqual(["refctr_eth0.json"]);
+  });
+
   it("del: the netns is gone -> success, the backup removed", () => {
     const l = lab();
     const c = conf(l, { mtu: 1400 });
@@ -216,14 +236,17 @@ runDiff("tuning vs the reference 1.1.1 (/usr/lib/cni/tuning)", () => {
     return { ours, ref, rOurs, rRef };
   }
 
-  it("add: same result (sandbox aside), same kernel state, byte-identical backup file", () => {
+  it("add: same result (sandbox aside), same kernel state, the reference's backup bytes plus tscni's last field", () => {
     const { ours, ref, rOurs, rRef } = addBoth(REF_KEYS);
     // the 1.1.1 reference's libcni prints an empty "dns": {} in 1.0.0 results; newer ones (and tscni) omit it
     const same = ({ dns, ...r }: Json) => ({ ...r, ...(Object.keys(dns ?? {}).length && { dns }), interfaces: r.interfaces.map(({ sandbox: _, ...i }: Json) => i) });
     expect(same(rOurs)).toEqual(same(rRef));
     expect(linkState(ours)).toEqual(linkState(ref));
     for (const p of ["net/ipv4/conf/all/arp_filter", "net/core/somaxconn"]) expect(sysctl(ours.pod, p)).toBe(sysctl(ref.pod, p));
-    expect(backupText(ours)).toBe(backupText(ref));
+    // tscni appends one field the reference ignores: the attachment's tag, for GC
+    const tag = `${"[0-9a-f]".repeat(16)}-${"[0-9a-f]".repeat(16)}, net: tunenet, if: eth0, id: ${CID}`;
+    expect(backupText(ours)).toMatch(new RegExp(`,\n "attachment": "${tag}"\n}$`));
+    expect(backupText(ours).replace(/,\n "attachment": "[^"]*"\n}$/, "\n}")).toBe(backupText(ref));
   });
 
   it("del: each suite's DEL restores the other's ADD", () => {

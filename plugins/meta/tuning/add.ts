@@ -5,6 +5,7 @@
 import { internalError, invalidConfig } from "../../../shared/cni/errors.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
+import { attachmentTag } from "../../../shared/firewall/hash.ts";
 import { UndoStack } from "../../../shared/undo.ts";
 import { backupFileName, backupOf, formatBackup } from "./backup.ts";
 import { changesLink, isPassthrough, type SysctlSetting, type TuningConfig } from "./config.ts";
@@ -42,7 +43,8 @@ function backUpAndTune(ctx: CmdContext, deps: TuningDeps, pod: PodTuning, cfg: T
   const link = pod.link(ctx.ifname);
   if (!link) throw internalError(`failed to get "${ctx.ifname}": link not found`);
   const name = backupFileName(ctx.containerId, ctx.ifname);
-  deps.backups.write(cfg.dataDir, name, formatBackup(backupOf(cfg, link)));
+  const attachment = attachmentTag(ctx.conf.name, ctx.ifname, ctx.containerId);
+  deps.backups.write(cfg.dataDir, name, formatBackup({ ...backupOf(cfg, link), attachment }));
   undo.push(`remove backup ${name}`, () => deps.backups.remove(cfg.dataDir, name));
   tuneLink(pod, link, cfg, undo);
 }

@@ -1,7 +1,8 @@
 // The backup of a tuned interface's original attributes, in the reference's file format so either suite's
 // DEL restores the other's ADD: `<dataDir>/<containerID>_<ifname>.json` holding json.MarshalIndent(v, "",
 // " ") of {mac, promisc, mtu, allmulti, txQLen}, each present only when tuning changes it (mtu also
-// absent when 0). Pure.
+// absent when 0). tscni adds one last field the reference ignores, `attachment`: the attachment's tag
+// (network, container ID, ifname; shared/firewall/hash.ts attachmentTag), which GC reads. Pure.
 import { ConfigReader } from "../../../shared/cni/reader.ts";
 import { parseJsonText } from "../../../shared/cni/json.ts";
 import type { TuningConfig } from "./config.ts";
@@ -12,6 +13,8 @@ export interface Backup {
   readonly mtu?: number;
   readonly allmulti?: boolean;
   readonly txQLen?: number;
+  /** the attachment's tag (tscni's files only): whose backup this is, for GC */
+  readonly attachment?: string;
 }
 
 /** What a link is now, as far as tuning reads it. */
@@ -38,7 +41,7 @@ export function backupOf(cfg: TuningConfig, now: LinkState): Backup {
 
 /** The file text: Go's MarshalIndent with a one-space indent, keys in the struct's order, no newline. */
 export function formatBackup(b: Backup): string {
-  const ordered = { mac: b.mac, promisc: b.promisc, mtu: b.mtu || undefined, allmulti: b.allmulti, txQLen: b.txQLen };
+  const ordered = { mac: b.mac, promisc: b.promisc, mtu: b.mtu || undefined, allmulti: b.allmulti, txQLen: b.txQLen, attachment: b.attachment };
   return JSON.stringify(ordered, null, 1);
 }
 
@@ -57,6 +60,8 @@ export function parseBackup(text: string): Backup | undefined {
     if (allmulti !== undefined) out.allmulti = allmulti;
     const txQLen = r.optInt("txQLen", { min: 0, max: 0xffffffff });
     if (txQLen !== undefined) out.txQLen = txQLen;
+    const attachment = r.str("attachment");
+    if (attachment) out.attachment = attachment;
     return out;
   } catch {
     return undefined;

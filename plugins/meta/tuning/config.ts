@@ -83,6 +83,9 @@ function readMac(r: ConfigReader, argsCni: ConfigReader | undefined, input: Tuni
   return text ? parseMac(text, where) : undefined;
 }
 
+/** Where the backup files live (GC reads only this key). */
+export const dataDirOf = (conf: NetConf): string => ConfigReader.of(conf.raw).str("dataDir") || DEFAULT_DATA_DIR;
+
 /** Validates the plugin keys into a frozen config; throws CniError 7 on anything invalid. */
 export function parseTuningConfig(input: TuningInput): TuningConfig {
   const r = ConfigReader.of(input.conf.raw);
@@ -92,7 +95,7 @@ export function parseTuningConfig(input: TuningInput): TuningConfig {
   const txQLen = argsCni?.optInt("txQLen", TXQLEN_RANGE) ?? r.optInt("txQLen", TXQLEN_RANGE);
   const mac = readMac(r, argsCni, input);
   return Object.freeze({
-    dataDir: r.str("dataDir") || DEFAULT_DATA_DIR,
+    dataDir: dataDirOf(input.conf),
     sysctls: Object.freeze(readSysctls(r, argsCni, input)),
     ...(mac && { mac }),
     promisc: argsCni?.optBool("promisc") ?? r.bool("promisc"),

@@ -30,6 +30,8 @@ export interface BackupStore {
   write(dataDir: string, name: string, text: string): void;
   /** Removes the file; a missing one is success. */
   remove(dataDir: string, name: string): void;
+  /** The names of the backup files (`*.json`) in dataDir; none when it does not exist. */
+  list(dataDir: string): string[];
 }
 
 export interface TuningDeps {

@@ -1,10 +1,10 @@
 // The production TuningDeps: an rtnetlink handle bound to the pod's netns, /proc/sys read and written
 // from inside that netns, backup files on disk, the allowlist file (TSCNI_TUNING_ALLOWLIST overrides
 // its path, for tests), the skel's stderr.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ioFailure } from "../../../shared/cni/errors.ts";
-import { lineLogger, type CmdContext } from "../../../shared/cni/plugin.ts";
+import { lineLogger, type CmdContext, type GcContext } from "../../../shared/cni/plugin.ts";
 import { NetlinkHandle } from "../../../shared/netlink/client.ts";
 import { IFF_ALLMULTI, IFF_PROMISC } from "../../../shared/netlink/codec/link.ts";
 import {
@@ -100,9 +100,17 @@ const diskBackups: BackupStore = {
     }
   },
   remove: (dir, name) => rmSync(join(dir, name), { force: true }),
+  list(dir) {
+    try {
+      return readdirSync(dir).filter((n) => n.endsWith(".json"));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw ioFailure(`list ${dir}: ${errText(e)}`);
+    }
+  },
 };
 
-export function systemDeps(ctx: CmdContext): TuningDeps {
+export function systemDeps(ctx: CmdContext | GcContext): TuningDeps {
   return {
     openPod: (netns) => SystemPodTuning.open(netns),
     openExistingPod: (netns) => {

@@ -74,6 +74,9 @@ export class FakeBackups implements BackupStore {
     this.steps.enter(`backup.remove ${name}`);
     this.files.delete(`${dir}/${name}`);
   }
+  list(dir: string): string[] {
+    return [...this.files.keys()].filter((k) => k.startsWith(`${dir}/`) && k.endsWith(".json")).map((k) => k.slice(dir.length + 1));
+  }
 }
 
 export function tuningFakes(failAt?: number, opts: { allowlist?: string; netnsGone?: boolean } = {}) {

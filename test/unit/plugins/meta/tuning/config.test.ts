@@ -124,11 +124,13 @@ describe("tuning backup file", () => {
     expect(formatBackup(backupOf(cfg, now))).toBe('{\n "mac": "02:00:00:00:00:aa",\n "promisc": false,\n "mtu": 1500,\n "allmulti": true,\n "txQLen": 1000\n}');
     expect(formatBackup(backupOf(parse({ mtu: 9000 }), now))).toBe('{\n "mtu": 1500\n}');
     expect(formatBackup({})).toBe("{}");
+    // tscni's one extra field comes last (the reference ignores it)
+    expect(formatBackup({ mtu: 1500, attachment: "t" })).toBe('{\n "mtu": 1500,\n "attachment": "t"\n}');
   });
 
   it("parse: the reference 1.1.1's file, a round trip, and garbage", () => {
     expect(parseBackup('{\n "mac": "02:00:00:00:00:aa",\n "promisc": false,\n "mtu": 1500\n}')).toEqual({ mac: "02:00:00:00:00:aa", promisc: false, mtu: 1500 });
-    const b = { mac: "02:00:00:00:00:aa", promisc: true, mtu: 1400, allmulti: false, txQLen: 0 };
+    const b = { mac: "02:00:00:00:00:aa", promisc: true, mtu: 1400, allmulti: false, txQLen: 0, attachment: "0123456789abcdef-0123456789abcdef, net: n, if: eth0, id: c" };
     expect(parseBackup(formatBackup(b))).toEqual(b);
     expect(parseBackup("not json")).toBeUndefined();
     expect(parseBackup('{"mtu": "x"}')).toBeUndefined();

@@ -5,6 +5,7 @@ import { cmdAdd } from "../../../../../plugins/meta/tuning/add.ts";
 import { cmdCheck } from "../../../../../plugins/meta/tuning/check.ts";
 import { cmdDel } from "../../../../../plugins/meta/tuning/del.ts";
 import type { Result } from "../../../../../shared/cni/types.ts";
+import { attachmentTag } from "../../../../../shared/firewall/hash.ts";
 import { cmdContext } from "../../../fakes/context.ts";
 import { InjectedFailure } from "../../../fakes/steps.ts";
 import { ORIGINAL, tuningFakes } from "../../../fakes/tuning.ts";
@@ -44,7 +45,8 @@ describe("tuning verbs over a fake pod", () => {
     const r = await cmdAdd(cmdContext(ALL), f.deps);
     expect(f.steps.names).toEqual(ADD_STEPS);
     expect(f.pod.attrs).toEqual({ mac: "c2:00:00:00:00:77", promisc: true, mtu: 1400, allmulti: true, txqlen: 42 });
-    expect(JSON.parse(f.backups.files.get(FILE)!)).toEqual({ mac: ORIGINAL.mac, promisc: false, mtu: 1500, allmulti: false, txQLen: 1000 });
+    const attachment = attachmentTag("net1", "eth0", "ctr1");
+    expect(JSON.parse(f.backups.files.get(FILE)!)).toEqual({ mac: ORIGINAL.mac, promisc: false, mtu: 1500, allmulti: false, txQLen: 1000, attachment });
     expect(r.interfaces).toEqual([PREV.interfaces![0], { ...PREV.interfaces![1], mac: "c2:00:00:00:00:77" }]);
     expect(f.pod.closed).toBe(1);
   });
