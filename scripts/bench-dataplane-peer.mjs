@@ -6,6 +6,7 @@
 //                                    opens new connections (CONCURRENCY in flight) until SECONDS have passed
 //                                    or MAX were made; each waits for the server's byte, then closes with
 //                                    a reset (no TIME_WAIT to exhaust the ports); prints one JSON line
+//                                    (rate, and the client's CPU microseconds per connection)
 //   rr HOST PORT COUNT               COUNT one-byte round trips on one connection; prints one JSON line
 // Every mode is bounded: servers exit when their stdin closes (the parent is gone) or after MAX_LIFE_MS;
 // clients stop at their count or deadline and exit by a hard timer whatever happens.
@@ -31,9 +32,14 @@ function connectLoop(host, port, seconds, max, concurrency) {
   const deadline = performance.now() + seconds * 1000;
   let started = 0, done = 0, errors = 0, inFlight = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const finish = () => {
     const s = (performance.now() - t0) / 1000;
-    process.stdout.write(JSON.stringify({ connections: done, errors, seconds: s, rate: done / s }) + "\n");
+    const cpu = process.cpuUsage(cpu0);
+    // the client's CPU time (user + system) per connection: the SYN's netfilter walk runs in the
+    // sender's softirq, charged to it, so this reads the rule walk with little of the machine's load in it
+    const cpuUsPerConnection = done ? (cpu.user + cpu.system) / done : 0;
+    process.stdout.write(JSON.stringify({ connections: done, errors, seconds: s, rate: done / s, cpuUsPerConnection }) + "\n");
     process.exit(0);
   };
   const next = () => {

@@ -274,18 +274,23 @@ async function benchRate(lab, suites, opt) {
     }
     for (const n of nodes) connectRun(n, opt, Math.min(1, opt.seconds)); // warm-up, and a check the path works
     const runs = nodes.map(() => []);
+    const cpu = nodes.map(() => []);
     const errors = nodes.map(() => 0);
     for (let r = 0; r < opt.reps; r++) {
       for (const [k, n] of nodes.entries()) {
         const res = connectRun(n, opt);
         runs[k].push(res.rate);
+        cpu[k].push(res.cpuUsPerConnection);
         errors[k] += res.errors;
       }
     }
     const row = { pods, load: loadavg()[0] };
-    for (const [k, n] of nodes.entries()) row[n.suite] = { rate: median(runs[k]), runs: runs[k], errors: errors[k], setupS: n.setupS, realAdds: n.realAdds, copied: n.copied };
+    for (const [k, n] of nodes.entries()) {
+      row[n.suite] = { rate: median(runs[k]), runs: runs[k], cpuUs: median(cpu[k]), cpuRuns: cpu[k], errors: errors[k], setupS: n.setupS, realAdds: n.realAdds, copied: n.copied };
+    }
     row.ratio = row.tscni.rate / row.reference.rate;
-    log(`  dataplane: ${pods} pods: tscni ${row.tscni.rate.toFixed(0)} conn/s, reference ${row.reference.rate.toFixed(0)} conn/s, ratio ${row.ratio.toFixed(2)}`);
+    row.cpuRatio = row.tscni.cpuUs / row.reference.cpuUs;
+    log(`  dataplane: ${pods} pods: tscni ${row.tscni.rate.toFixed(0)} conn/s (${row.tscni.cpuUs.toFixed(0)} µs CPU/conn), reference ${row.reference.rate.toFixed(0)} conn/s (${row.reference.cpuUs.toFixed(0)} µs), ratio ${row.ratio.toFixed(2)}`);
     rows.push(row);
     lab.stopProcs();
     lab.dropNetns(nodes.flatMap((n) => [n.node, n.outside, n.pod]));
@@ -451,11 +456,12 @@ export function dataplaneTable(dp) {
   const out = ["", "### Data plane", ""];
   out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} runs per figure (median), interleaved.`, "");
   out.push(`New TCP connections per second through a host port (client in an outside netns -> node address:${SERVER_HOST_PORT} -> DNAT to a pod), ${dp.options.seconds} s per run, ${dp.options.concurrency} connections in flight:`, "");
-  out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---:|");
+  out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref | client CPU µs/conn tscni / reference | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---|---:|");
   for (const r of dp.rate) {
     const setup = (s) => `${f1(s.setupS)} (${s.realAdds}+${s.copied})`;
-    out.push(`| ${r.pods} | ${r.tscni.rate.toFixed(0)} | ${r.reference.rate.toFixed(0)} | **${f2(r.ratio)}x** | ${setup(r.tscni)} / ${setup(r.reference)} | ${f1(r.load)} |`);
+    out.push(`| ${r.pods} | ${r.tscni.rate.toFixed(0)} | ${r.reference.rate.toFixed(0)} | **${f2(r.ratio)}x** | ${r.tscni.cpuUs.toFixed(0)} / ${r.reference.cpuUs.toFixed(0)} | ${setup(r.tscni)} / ${setup(r.reference)} | ${f1(r.load)} |`);
   }
+  out.push("", "(Client CPU per connection: user + system time of the client process, which also pays for the SYN's netfilter walk in its softirq; less sensitive to the machine's load than the rate.)");
   out.push("", `Pod traffic on a tscni bridge against the same topology built by hand with ip(8) (MTU ${dp.bridge.mtu}):`, "");
   out.push("| path | metric | tscni | hand-built | tscni/hand | within 5% |", "|---|---|---:|---:|---:|---|");
   for (const r of dp.bridge.rows) out.push(`| ${r.path} | ${r.metric} (${r.unit}) | ${f2(r.tscni)} | ${f2(r.hand)} | ${r.ratio.toFixed(3)} | ${r.within5 ? "yes" : "no"} |`);

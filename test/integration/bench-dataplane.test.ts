@@ -38,7 +38,10 @@ describe.skipIf(!enabled)("bench-dataplane (tiny counts)", () => {
     const dp = JSON.parse(readFileSync(out, "utf8"));
     expect(dp.rate.map((row: { pods: number }) => row.pods)).toEqual([3]);
     for (const row of dp.rate) {
-      for (const suite of ["tscni", "reference"]) expect(row[suite].rate).toBeGreaterThan(0);
+      for (const suite of ["tscni", "reference"]) {
+        expect(row[suite].rate).toBeGreaterThan(0);
+        expect(row[suite].cpuUs).toBeGreaterThan(0);
+      }
     }
     expect(dp.rate[0].reference.copied + dp.rate[0].reference.realAdds).toBe(2);
     expect(dp.bridge.rows).toHaveLength(6);
