@@ -1,8 +1,8 @@
 // Fault injection for the crash tests, and nothing else: TSCNI_TEST_CRASH_AFTER is read once at start-up;
 // unset (production), crashPoint is an empty function. Every named step of a verb is a crash point: each
 // inverse pushed on the UndoStack (the step succeeded), each traced step, and the few points that change
-// state without an inverse (host-local between creating and writing an allocation file). So a new plugin
-// built from those pieces gets its crash points without doing anything.
+// state without an inverse (host-local between writing its reservation file and linking it into place).
+// So a new plugin built from those pieces gets its crash points without doing anything.
 //   TSCNI_TEST_CRASH_AFTER=<type>:<n>      SIGKILL this process right after its n-th crash point (1-based)
 //                                          when it runs as plugin <type> (other plugins ignore it)
 //   TSCNI_TEST_CRASH_AFTER=record:<file>   append "<type>\t<n>\t<step>" per crash point passed (lists them)

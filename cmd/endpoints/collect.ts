@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DATA_DIR } from "../../plugins/ipam/host-local/config.ts";
-import { readAllocations } from "../../plugins/ipam/host-local/store.ts";
+import { INDEX_ROOT, readAllocations } from "../../plugins/ipam/host-local/store.ts";
 import { listCached, type CachedAttachment } from "../run/cache.ts";
 import { cachedDataDirs, endpointFromCache, withAllocations, type Endpoint, type NetworkAllocations } from "./model.ts";
 
@@ -32,7 +32,7 @@ function readStores(dataDir: string, network?: string): NetworkAllocations[] {
     return [];
   }
   return names
-    .filter((n) => (network === undefined || n === network) && isDir(join(dataDir, n)))
+    .filter((n) => (network === undefined || n === network) && n !== INDEX_ROOT && isDir(join(dataDir, n)))
     .flatMap((n) => {
       try {
         return [{ network: n, dataDir, allocations: readAllocations(join(dataDir, n)) }];

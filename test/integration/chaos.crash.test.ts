@@ -137,11 +137,8 @@ interface KillPoint {
  */
 const KNOWN = process.env.TSCNI_CHAOS_KNOWN === "fails" ? it.fails : it.skip;
 
-function knownDefect(p: KillPoint, c: Cleanup, all: readonly KillPoint[]): string | undefined {
-  if (p.step === "create allocation file" && c !== "gc") {
-    return "issue 10 defect 6: an allocation file killed before its write stays empty and DEL cannot release it";
-  }
-  return undefined;
+function knownDefect(_p: KillPoint, _c: Cleanup, _all: readonly KillPoint[]): string | undefined {
+  return undefined; // none known today
 }
 
 // ---- lanes: a private node namespace with its own IPAM dir, warmed up once (bridge, tables, sysctls

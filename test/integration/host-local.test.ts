@@ -137,6 +137,35 @@ run("host-local binary", () => {
     dels.forEach(ok);
     expect(files()).toEqual(["last_reserved_ip.0", "lock"]);
   }, 120_000);
+  it("add killed at each of its crash points, then DEL -> no allocation or temp file left, the IP is free again", () => {
+    // issue 10 defect 6: a kill between creating and writing the allocation file left an empty file
+    // that DEL could not release (the reference has the same hole); now the file is linked in complete
+    const c = conf({ subnet: "10.15.0.0/24" });
+    const rec = path.join(data.path, "points");
+    ok(ours({ command: "ADD", config: c, containerId: "rec", env: { TSCNI_TEST_CRASH_AFTER: `record:${rec}` } }));
+    ok(ours({ command: "DEL", config: c, containerId: "rec" }));
+    const points = fs.readFileSync(rec, "utf8").trim().split("\n").map((l) => l.split("\t"));
+    expect(points.map((p) => p[2])).toEqual(expect.arrayContaining(["write reservation file", "link allocation file"]));
+    for (const [, n, step] of points) {
+      const killed = ours({ command: "ADD", config: c, containerId: `k${n}`, env: { TSCNI_TEST_CRASH_AFTER: `host-local:${n}` } });
+      expect([step, killed.code === 0]).toEqual([step, false]); // SIGKILLed
+      ok(ours({ command: "DEL", config: c, containerId: `k${n}` }));
+      expect([step, ipFiles()]).toEqual([step, []]);
+      expect(fs.readdirSync(path.join(data.path, ".tscni-host-local", NET)).filter((f) => f !== "stamp")).toEqual([]);
+    }
+    // nothing leaked: a new container gets the range's first address (the rotation resumes after it)
+    const r = ok(ours({ command: "ADD", config: c, containerId: "after", cniArgs: "IP=10.15.0.2" }));
+    expect(r.ips[0].address).toBe("10.15.0.2/24");
+  }, 120_000);
+
+  it("an empty allocation file (a writer killed between create and write) -> the next DEL releases it, never a held one", () => {
+    const c = conf({ subnet: "10.16.0.0/24" });
+    ok(ours({ command: "ADD", config: c, containerId: "held" }));
+    fs.writeFileSync(path.join(storeDir(), "10.16.0.7"), ""); // as the reference leaves it when killed
+    ok(ours({ command: "DEL", config: c, containerId: "whoever" }));
+    expect(ipFiles()).toEqual(["10.16.0.2"]);
+    expect(ok(ours({ command: "ADD", config: c, containerId: "next", cniArgs: "IP=10.16.0.7" })).ips[0].address).toBe("10.16.0.7/24");
+  });
 });
 
 runRef("host-local vs reference /usr/lib/cni/host-local", () => {
@@ -174,6 +203,37 @@ runRef("host-local vs reference /usr/lib/cni/host-local", () => {
     dels.forEach(ok);
     expect(files()).toEqual(["last_reserved_ip.0", "lock"]);
   }, 120_000);
+
+  it("store: 90 concurrent mixed ADD/DEL/duplicate ADD by both suites -> distinct IPs, each live holder found and released by tscni's index", async () => {
+    const c = conf({ subnet: "10.23.0.0/24" });
+    const add = (id: string, suite: "ours" | "ref") => (suite === "ours" ? oursAsync : refAsync)({ command: "ADD", config: c, containerId: id });
+    const del = (id: string, suite: "ours" | "ref") => (suite === "ours" ? oursAsync : refAsync)({ command: "DEL", config: c, containerId: id });
+    // 30 pods already there, every other one the reference's
+    const pre = Array.from({ length: 30 }, (_, i) => `pre${i}`);
+    (await Promise.all(pre.map((id, i) => add(id, i % 2 ? "ref" : "ours")))).forEach(ok);
+    const gone = pre.slice(0, 15); // deleted now, by the other suite half the time
+    const kept = pre.slice(15);
+    const fresh = Array.from({ length: 40 }, (_, i) => `new${i}`);
+    const ops: Array<Promise<PluginOutcome>> = [
+      ...fresh.map((id, i) => add(id, i % 4 === 3 ? "ref" : "ours")),
+      ...gone.map((id, i) => del(id, i % 3 === 2 ? "ref" : "ours")),
+      ...kept.slice(0, 10).map((id) => add(id, "ours")), // duplicates: must fail
+      ...Array.from({ length: 10 }, (_, i) => del(`never${i}`, "ours")),
+      ...fresh.slice(0, 15).map((id) => del(`${id}-other`, "ours")),
+    ];
+    const outs = await Promise.all(ops);
+    outs.slice(0, fresh.length + gone.length).forEach(ok);
+    for (const o of outs.slice(fresh.length + gone.length, fresh.length + gone.length + 10)) expect(o.json?.msg).toContain("duplicate allocation is not allowed");
+    outs.slice(fresh.length + gone.length + 10).forEach(ok);
+    // exactly one file per live holder (IP files are distinct by name), none for the deleted ones
+    const live = [...kept, ...fresh];
+    expect(ipFiles().map(holder).sort()).toEqual(live.map((id) => `${id}\r\neth0`).sort());
+    // tscni finds every live holder (whoever allocated it) as a duplicate, then releases each
+    const dups = await Promise.all(live.map((id) => add(id, "ours")));
+    dups.forEach((o) => expect(o.json?.msg).toContain("duplicate allocation is not allowed"));
+    (await Promise.all(live.map((id) => del(id, "ours")))).forEach(ok);
+    expect(ipFiles()).toEqual([]);
+  }, 300_000);
 
   it("store: round-robin continues from the other suite's last_reserved_ip", () => {
     const c = conf({ subnet: "10.22.0.0/24" });

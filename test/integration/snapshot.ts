@@ -127,7 +127,8 @@ export function ipamFiles(dir: string | undefined): string[] {
       const p = join(d, name);
       try {
         if (statSync(p).isDirectory()) walk(p);
-        else if (name !== "lock" && !name.startsWith("last_reserved_ip.")) {
+        // host-local's index stamp (<dataDir>/.tscni-host-local/<net>/stamp) changes with every write
+        else if (name !== "lock" && !name.startsWith("last_reserved_ip.") && !(name === "stamp" && relative(dir, p).includes(".tscni-host-local"))) {
           out.push(`${relative(dir, p)} = ${JSON.stringify(readFileSync(p, "utf8"))}`);
         }
       } catch (e) {
