@@ -9,7 +9,7 @@ import { buildNetConf } from "../../shared/cni/config.ts";
 import type { NetConf } from "../../shared/cni/plugin.ts";
 import type { Result } from "../../shared/cni/types.ts";
 import { parseResult } from "../../shared/cni/version.ts";
-import type { FirewallDriver } from "../../shared/firewall/types.ts";
+import type { FirewallDriver, MasqAttachment } from "../../shared/firewall/types.ts";
 import { parseBridgeConfig } from "../../plugins/main/bridge/config.ts";
 import { parsePtpConfig } from "../../plugins/main/ptp/config.ts";
 import { containerAddresses, parseConfig as parsePortmapConfig } from "../../plugins/meta/portmap/config.ts";
@@ -109,7 +109,7 @@ function pluginPieces(fw: FirewallDriver, type: string, conf: NetConf, entry: Ca
   });
   if (type === "bridge") {
     const cfg = parseBridgeConfig(conf, entry.cniArgs, true);
-    return [...(cfg.ipMasq && ips.length ? [masq()] : []), ...(cfg.macspoofchk ? spoofPieces(fw, entry, result, cfg.bridge) : [])];
+    return [...(cfg.ipMasq && ips.length ? [masq()] : []), ...(cfg.macspoofchk ? spoofPieces(fw, attachment, result, cfg.bridge) : [])];
   }
   if (type === "ptp") return parsePtpConfig(conf).ipMasq && ips.length ? [masq()] : [];
   if (type === "portmap") return portmapPieces(fw, conf, entry, result);
@@ -125,15 +125,14 @@ function portmapPieces(fw: FirewallDriver, conf: NetConf, entry: CachedAttachmen
 }
 
 /** bridge macspoofchk: the pod's host veth (no sandbox, not the bridge) and the container interface's MAC, from the result. */
-function spoofPieces(fw: FirewallDriver, entry: CachedAttachment, result: Result, bridge: string): Piece[] {
+function spoofPieces(fw: FirewallDriver, attachment: MasqAttachment, result: Result, bridge: string): Piece[] {
   const ifaces = result.interfaces ?? [];
-  const ctr = ifaces.find((i) => i.name === entry.ifName && i.sandbox);
+  const ctr = ifaces.find((i) => i.name === attachment.ifname && i.sandbox);
   const host = ifaces.find((i) => !i.sandbox && i.name !== bridge);
   if (!ctr?.mac || !host) return [];
-  const uniqueId = `${entry.containerId}-${entry.ifName}`;
   return [{
     kind: "macspoofchk",
-    check: () => fw.checkSpoofCheck(uniqueId),
-    setup: () => fw.setupSpoofCheck({ hostIface: host.name, mac: ctr.mac!, uniqueId }),
+    check: () => fw.checkSpoofCheck(attachment),
+    setup: () => fw.setupSpoofCheck({ ...attachment, hostIface: host.name, mac: ctr.mac! }),
   }];
 }

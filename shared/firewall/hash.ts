@@ -70,6 +70,16 @@ export function attachmentTag(network: string, ifname: string, containerId: stri
   return masqComment(network, ifname, containerId);
 }
 
+/** prefix + attachmentTag, cut to nft's 128-byte comment limit (the hash prefix always fits). */
+export function prefixedTag(prefix: string, network: string, ifname: string, containerId: string): string {
+  return truncateUtf8(prefix + attachmentTag(network, ifname, containerId), NFT_COMMENT_MAX);
+}
+
+/** The "<hash16>-<hash16>" a tag written by attachmentTag starts with; undefined for any other text. */
+export function tagInstanceHash(tag: string): string | undefined {
+  return INSTANCE_HASH.exec(tag)?.[0];
+}
+
 /**
  * GC's judge over tags: true for a tag of `network` whose attachment is not in `valid`. Another
  * network's tag, an untagged object (undefined) and text not written by attachmentTag are never stale.
@@ -78,7 +88,7 @@ export function staleTagJudge(network: string, valid: readonly { containerId: st
   const keep = new Set(valid.map((v) => masqInstanceHash(network, v.ifname, v.containerId)));
   const prefix = `${masqNetworkHash(network)}-`;
   return (tag) => {
-    const id = tag === undefined ? undefined : INSTANCE_HASH.exec(tag)?.[0];
+    const id = tag === undefined ? undefined : tagInstanceHash(tag);
     return id !== undefined && id.startsWith(prefix) && !keep.has(id);
   };
 }

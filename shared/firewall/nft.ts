@@ -62,14 +62,14 @@ export class NftFirewall implements FirewallDriver {
   setupSpoofCheck(s: SpoofCheck): void {
     spoof.setupSpoofCheck(this.nft, s);
   }
-  teardownSpoofCheck(uniqueId: string): void {
-    spoof.teardownSpoofCheck(this.nft, uniqueId);
+  teardownSpoofCheck(a: MasqAttachment): void {
+    spoof.teardownSpoofCheck(this.nft, a);
   }
-  checkSpoofCheck(uniqueId: string): void {
-    spoof.checkSpoofCheck(this.nft, uniqueId);
+  checkSpoofCheck(a: MasqAttachment): void {
+    spoof.checkSpoofCheck(this.nft, a);
   }
-  gcSpoofCheck(stale: (entry: SpoofCheckEntry) => boolean): void {
-    spoof.gcSpoofCheck(this.nft, stale);
+  gcSpoofCheck(network: string, valid: readonly ValidAttachment[], legacyStale: (entry: SpoofCheckEntry) => boolean): void {
+    spoof.gcSpoofCheck(this.nft, network, valid, legacyStale);
   }
 
   /** The runner lets it skip forking iptables when no such chain can exist (the common case). */

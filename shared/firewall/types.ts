@@ -115,16 +115,14 @@ export interface PortConflict {
   readonly ownerContainerId: string;
 }
 
-/** One bridge port whose frames must carry the pod's MAC (bridge `macspoofchk`). */
-export interface SpoofCheck {
+/** One bridge port whose frames must carry the pod's MAC (bridge `macspoofchk`), and its attachment. */
+export interface SpoofCheck extends MasqAttachment {
   /** The pod's host-side veth (the bridge port). */
   readonly hostIface: string;
   readonly mac: string;
-  /** containerID-ifname, as the reference's uniqueID. */
-  readonly uniqueId: string;
 }
 
-/** A macspoofchk entry as found on the node, for GC to judge. */
+/** A macspoofchk entry of the earlier naming (no network in it) as found on the node, for GC to judge. */
 export interface SpoofCheckEntry {
   readonly uniqueId: string;
   /** The port its jump matches; undefined when the jump is gone (an orphaned chain). */
@@ -220,12 +218,15 @@ interface ForwardOps {
 /** MAC spoofing check on a bridge port (bridge `macspoofchk`). */
 interface SpoofCheckOps {
   setupSpoofCheck(s: SpoofCheck): void;
-  /** Removes the jump and the per-attachment chain; missing pieces are fine. */
-  teardownSpoofCheck(uniqueId: string): void;
-  /** Throws FirewallCheckError when the jump for uniqueId is missing. */
-  checkSpoofCheck(uniqueId: string): void;
-  /** Removes every entry `stale` says is stale (entries carry no network: the caller decides). */
-  gcSpoofCheck(stale: (entry: SpoofCheckEntry) => boolean): void;
+  /** Removes the attachment's jump and chain (also those of the earlier containerID-ifname naming); missing pieces are fine. */
+  teardownSpoofCheck(a: MasqAttachment): void;
+  /** Throws FirewallCheckError when the attachment's jump (either naming) is missing. */
+  checkSpoofCheck(a: MasqAttachment): void;
+  /**
+   * Removes this network's entries whose attachment is not valid, and the earlier naming's entries
+   * (they carry no network) that `legacyStale` says are stale.
+   */
+  gcSpoofCheck(network: string, valid: readonly ValidAttachment[], legacyStale: (entry: SpoofCheckEntry) => boolean): void;
 }
 
 /** The reference suite's iptables chains, removed on DEL so a node upgraded in place leaks nothing. */

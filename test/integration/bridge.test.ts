@@ -18,6 +18,7 @@ import {
   masqRulesFor,
   NET,
   nftRules,
+  nftRuleset,
   pingEventually,
   pingOnce,
   ports,
@@ -247,7 +248,8 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       c.exec("ip", ["link", "set", "eth0", "address", "02:00:00:00:ca:fe"]);
       expect(pingOnce(c, addrOf(rb, 4))).toBe(true);
       const bridgeRules = nftRules(w.node).filter((r) => r.family === "bridge" && r.table === "nat");
-      expect(bridgeRules.some((r) => r.comment === "macspoofchk-a-eth0")).toBe(true);
+      const tagOfA = /^macspoofchk-[0-9a-f]{16}-[0-9a-f]{16}, net: \S+, if: eth0, id: a$/;
+      expect(bridgeRules.filter((r) => tagOfA.test(r.comment ?? ""))).toHaveLength(1);
       const real = ra.interfaces[2].mac;
       const flush = () => [a, b, c].forEach((p) => p.exec("ip", ["neigh", "flush", "all"]));
       expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
@@ -258,7 +260,33 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       flush();
       expect(pingOnce(a, addrOf(rb, 4))).toBe(true);
       expectOk(w.call("DEL", conf, { cid: "a", pod: a }));
-      expect(nftRules(w.node).some((r) => r.comment === "macspoofchk-a-eth0")).toBe(false);
+      expect(nftRules(w.node).some((r) => tagOfA.test(r.comment ?? ""))).toBe(false);
+    });
+
+    it("del/check: macspoofchk chains of the earlier naming (cni-br-iface-<cid>-<ifname>, the reference's -mac chain) -> CHECK accepts them, DEL removes them (upgrade in place)", () => {
+      const pod = w.pod();
+      const conf = w.conf({ macspoofchk: true });
+      const r = w.add(conf, { cid: "old", pod });
+      const hostVeth = r.interfaces[1].name;
+      const mac = r.interfaces[2].mac;
+      // what an older tscni (one chain) and the reference (a -mac chain behind it) wrote for this pod
+      const current = nftRules(w.node).filter((x) => x.family === "bridge" && String(x.comment ?? "").includes("id: old"));
+      const chain = String(current[0]!.expr.find((e: Json) => e.jump)!.jump.target);
+      w.node.exec("nft", ["-f", "-"], { input: [
+        `delete rule bridge nat PREROUTING handle ${current[0]!.handle}`,
+        `delete chain bridge nat ${chain}`,
+        "add chain bridge nat cni-br-iface-old-eth0",
+        "add chain bridge nat cni-br-iface-old-eth0-mac",
+        "add rule bridge nat cni-br-iface-old-eth0 jump cni-br-iface-old-eth0-mac",
+        `add rule bridge nat cni-br-iface-old-eth0-mac ether saddr ${mac} return`,
+        "add rule bridge nat cni-br-iface-old-eth0-mac drop",
+        `add rule bridge nat PREROUTING iifname "${hostVeth}" jump cni-br-iface-old-eth0 comment "macspoofchk-old-eth0"`,
+      ].join("\n") });
+      expectOk(w.call("CHECK", { ...conf, prevResult: r }, { cid: "old", pod }));
+      expectOk(w.call("DEL", conf, { cid: "old", pod }));
+      const left = nftRuleset(w.node).filter((i) => i.chain?.family === "bridge").map((i) => i.chain.name);
+      expect(left).toEqual(["PREROUTING"]);
+      expect(nftRules(w.node).filter((x) => x.family === "bridge")).toEqual([]);
     });
 
     it("add: disableContainerInterface -> container veth stays down; with IPAM -> error 7", () => {

@@ -3,7 +3,7 @@
 // with 999 (nft comment validation) and DEL fail forever, so libcni never reached bridge's DEL and the
 // veth and IP leaked. Now: ADD, CHECK and DEL succeed, the rules are really written, nothing is left.
 import { afterAll, describe, expect, it } from "vitest";
-import { hasBinary, isRoot, nftRules } from "./bridge-world.ts";
+import { hasBinary, isRoot, nftRules, nftRuleset } from "./bridge-world.ts";
 import { createNetns, deleteAllNetns, expectOk, runPluginSync, tempDir, type TestNetns } from "./harness.ts";
 
 afterAll(deleteAllNetns);
@@ -84,5 +84,50 @@ describe.skipIf(!isRoot || !hasBinary)("unusual but legal identifiers through br
         }
       });
     }
+  }
+});
+
+/** The bridge nat table's macspoofchk jumps (comment) and per-attachment chains (name). */
+function spoofState(node: TestNetns): { jumps: string[]; chains: string[] } {
+  const jumps = nftRules(node).filter((r) => r.family === "bridge" && r.chain === "PREROUTING").map((r) => String(r.comment));
+  const chains = nftRuleset(node).filter((i) => i.chain?.family === "bridge" && i.chain.name !== "PREROUTING").map((i) => String(i.chain.name));
+  return { jumps, chains };
+}
+
+describe.skipIf(!isRoot || !hasBinary)("unusual but legal identifiers through bridge macspoofchk (issue 10, defect 4/5)", () => {
+  for (const c of CASES) {
+    it(`bridge macspoofchk: ${c.title} -> ADD, CHECK, GC (kept while valid, removed when not), DEL succeed`, () => {
+      const node = createNetns("lsp");
+      const pod = createNetns("lspp");
+      const data = tempDir("lsp");
+      try {
+        const call = (command: string, config: Json, cid = c.cid) => runPluginSync({ plugin: "bridge", command, config, containerId: cid, netns: pod.path, ifname: c.ifname, node });
+        const conf = { ...mainConf("bridge", c, data.path), ipMasq: false, macspoofchk: true, cniVersion: "1.1.0" };
+        const gc = (valid: Json[]) => expectOk(runPluginSync({ plugin: "bridge", command: "GC", config: { ...conf, "cni.dev/valid-attachments": valid }, node, env: { CNI_CONTAINERID: undefined, CNI_IFNAME: undefined } }));
+        const r = expectOk(call("ADD", conf));
+        const s = spoofState(node);
+        expect(s.jumps).toHaveLength(1);
+        expect(s.jumps[0]).toMatch(/^macspoofchk-[0-9a-f]{16}-[0-9a-f]{16}, net: /);
+        expect(new TextEncoder().encode(s.jumps[0]!).length).toBeLessThanOrEqual(128);
+        expect(s.chains).toEqual([expect.stringMatching(/^cni-br-iface-[0-9a-f]{16}-[0-9a-f]{16}$/)]);
+        expectOk(call("CHECK", { ...conf, prevResult: r }));
+        gc([{ containerID: c.cid, ifname: c.ifname }]);
+        expect(spoofState(node)).toEqual(s);
+        gc([]);
+        expect(spoofState(node)).toEqual({ jumps: [], chains: [] });
+        expect(call("CHECK", { ...conf, prevResult: r }).code).not.toBe(0);
+        for (let i = 0; i < 2; i++) expectOk(call("DEL", { ...conf, prevResult: r }));
+        const r2 = expectOk(call("ADD", conf, `${c.cid}b`));
+        expect(spoofState(node).jumps).toHaveLength(1);
+        expectOk(call("DEL", { ...conf, prevResult: r2 }, `${c.cid}b`));
+        expect(spoofState(node)).toEqual({ jumps: [], chains: [] });
+        const left = node.ipJson(["link", "show"]).map((l: Json) => l.ifname).filter((n: string) => n !== "lo" && n !== "lidbr0");
+        expect(left).toEqual([]);
+      } finally {
+        pod.delete();
+        node.delete();
+        data.remove();
+      }
+    });
   }
 });

@@ -4,6 +4,7 @@
 import { loadArgs } from "../../../shared/cni/args.ts";
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { CURRENT_VERSION, type Result } from "../../../shared/cni/types.ts";
+import type { MasqAttachment } from "../../../shared/firewall/types.ts";
 import type { Link } from "../../../shared/netlink/codec/link.ts";
 import { traced, tracedSync } from "../../../shared/trace.ts";
 import { familyOf } from "../../../shared/ip/index.ts";
@@ -78,12 +79,13 @@ function baseResult(ctx: CmdContext, br: Link, veth: VethPair): Result {
   };
 }
 
-export const spoofCheckId = (ctx: CmdContext): string => `${ctx.containerId}-${ctx.ifname}`;
+/** The attachment a macspoofchk entry is named after (network, container ID, ifname). */
+export const spoofAttachment = (ctx: CmdContext): MasqAttachment => ({ network: ctx.conf.name, containerId: ctx.containerId, ifname: ctx.ifname });
 
 function addSpoofCheck({ ctx, deps, undo }: Wiring, veth: VethPair): void {
-  const uniqueId = spoofCheckId(ctx);
-  deps.firewall.setupSpoofCheck({ hostIface: veth.host.name, mac: veth.container.mac!, uniqueId });
-  undo.push("remove macspoofchk rules", () => deps.firewall.teardownSpoofCheck(uniqueId));
+  const a = spoofAttachment(ctx);
+  deps.firewall.setupSpoofCheck({ ...a, hostIface: veth.host.name, mac: veth.container.mac! });
+  undo.push("remove macspoofchk rules", () => deps.firewall.teardownSpoofCheck(a));
 }
 
 async function configureL3({ ctx, cfg, deps, net, undo }: Wiring, { br, veth, result }: Wired): Promise<void> {

@@ -10,7 +10,7 @@ import { checkAddresses, checkContainerVeth, checkRoutes, findContainerInterface
 import type { PodHandles } from "../pod/handles.ts";
 import { withNet } from "../pod/net.ts";
 import { checkMasquerade } from "../pod/masq.ts";
-import { loadBridgeConfig, spoofCheckId, type BridgeDeps } from "./add.ts";
+import { loadBridgeConfig, spoofAttachment, type BridgeDeps } from "./add.ts";
 import type { BridgeConfig } from "./config.ts";
 
 const fail = (msg: string): never => {
@@ -30,7 +30,7 @@ export async function check(ctx: CmdContext, deps: BridgeDeps): Promise<void> {
     checkRoutes(h, result);
   });
   if (cfg.hasIpam && cfg.ipMasq) checkMasquerade(deps.firewall, ctx, result);
-  if (cfg.macspoofchk) deps.firewall.checkSpoofCheck(spoofCheckId(ctx));
+  if (cfg.macspoofchk) deps.firewall.checkSpoofCheck(spoofAttachment(ctx));
 }
 
 function checkBridge(h: PodHandles, cfg: BridgeConfig, result: Result): Link {

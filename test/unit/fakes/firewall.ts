@@ -87,21 +87,29 @@ export class FakeFirewall implements FirewallDriver {
     }
   }
 
+  /** Entries keyed containerID-ifname; `network` undefined = one of the earlier naming (no network). */
   setupSpoofCheck(s: SpoofCheck): void {
-    this.op("setupSpoofCheck", s.uniqueId, s.hostIface, s.mac);
-    this.spoof.set(s.uniqueId, s);
+    const id = `${s.containerId}-${s.ifname}`;
+    this.op("setupSpoofCheck", id, s.hostIface, s.mac);
+    this.spoof.set(id, s);
   }
-  teardownSpoofCheck(uniqueId: string): void {
-    this.op("teardownSpoofCheck", uniqueId);
-    this.spoof.delete(uniqueId);
+  teardownSpoofCheck(a: MasqAttachment): void {
+    const id = `${a.containerId}-${a.ifname}`;
+    this.op("teardownSpoofCheck", id);
+    this.spoof.delete(id);
   }
-  checkSpoofCheck(uniqueId: string): void {
-    this.op("checkSpoofCheck", uniqueId);
-    if (!this.spoof.has(uniqueId)) throw new FirewallCheckError(`macspoofchk rules for ${uniqueId} not found`);
+  checkSpoofCheck(a: MasqAttachment): void {
+    const id = `${a.containerId}-${a.ifname}`;
+    this.op("checkSpoofCheck", id);
+    if (!this.spoof.has(id)) throw new FirewallCheckError(`macspoofchk rules for ${id} not found`);
   }
-  gcSpoofCheck(stale: (e: SpoofCheckEntry) => boolean): void {
+  gcSpoofCheck(network: string, valid: readonly ValidAttachment[], legacyStale: (e: SpoofCheckEntry) => boolean): void {
     this.op("gcSpoofCheck");
-    for (const [id, s] of [...this.spoof]) if (stale({ uniqueId: id, hostIface: s.hostIface })) this.spoof.delete(id);
+    const keep = new Set(valid.map((v) => `${v.containerId}-${v.ifname}`));
+    for (const [id, s] of [...this.spoof]) {
+      const stale = s.network === undefined ? legacyStale({ uniqueId: id, hostIface: s.hostIface }) : s.network === network && !keep.has(id);
+      if (stale) this.spoof.delete(id);
+    }
   }
 
   teardownLegacyIPMasq(network: string, containerId: string): void {

@@ -80,12 +80,24 @@ describe("bridge verbs over fake deps", () => {
     expect(f.firewall.masq.size).toBe(0);
   });
 
-  it("gc: a macspoofchk entry not valid here is removed only once its host veth is gone", async () => {
+  it("gc: this network's macspoofchk entry not valid -> removed (veth present or not); valid, or another network's GC -> kept", async () => {
     const f = podFakes();
     await add(cmdContext(FULL), f.deps);
+    await gc(gcContext(FULL, [{ containerID: "ctr1", ifname: "eth0" }]), f.deps);
+    await gc(gcContext({ ...FULL, name: "net2" }, []), f.deps);
+    expect([...f.firewall.spoof.keys()]).toEqual(["ctr1-eth0"]);
+    await gc(gcContext(FULL, []), f.deps);
+    expect(f.firewall.spoof.size).toBe(0);
+    expect(f.firewall.masq.size).toBe(0);
+  });
+
+  it("gc: an entry of the earlier naming (no network) not valid here -> removed only once its host veth is gone", async () => {
+    const f = podFakes();
+    await add(cmdContext(FULL), f.deps);
+    const entry = f.firewall.spoof.get("ctr1-eth0")!;
+    f.firewall.spoof.set("ctr1-eth0", { ...entry, network: undefined as unknown as string });
     await gc(gcContext(FULL, []), f.deps);
     expect([...f.firewall.spoof.keys()]).toEqual(["ctr1-eth0"]); // veth still there: maybe another network's
-    expect(f.firewall.masq.size).toBe(0); // masquerade entries carry the network: GC of it removes them
     f.net.veths.clear();
     await gc(gcContext(FULL, []), f.deps);
     expect(f.firewall.spoof.size).toBe(0);
