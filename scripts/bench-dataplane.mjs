@@ -18,8 +18,9 @@
 //    ip(8) (bridge, veths, addresses, routes, the same MTU); also the links' kernel settings (MTU, queues,
 //    qdisc, GSO/GRO sizes, offloads by ethtool where installed) compared field by field.
 //
-// usage: node scripts/bench-dataplane.mjs [--tscni DIR] [--ref DIR] [--pods 1,100,1000] [--seconds 3]
-//          [--reps 5] [--real 100] [--concurrency 16] [--iperf-seconds 2] [--pings 200] [--out FILE.json]
+// usage: node scripts/bench-dataplane.mjs [--tscni DIR] [--ref DIR] [--pods 1,100,1000] [--seconds 2]
+//          [--reps 7] [--real 50] [--concurrency 16] [--iperf-seconds 2] [--pings 200] [--rr-count 2000]
+//          [--nice N] [--out FILE.json]
 // bench.mjs runs it as `--only dataplane` (options there: --dp-pods, --dp-seconds, --dp-reps, --dp-real).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,7 +41,7 @@ const SERVER_PORT = 8080;
 const log = (s) => process.stderr.write(s + "\n");
 
 export const DEFAULTS = Object.freeze({
-  pods: [1, 100, 1000], seconds: 3, reps: 5, real: 100, concurrency: 16, iperfSeconds: 2, pings: 200, rrCount: 2000,
+  pods: [1, 100, 1000], seconds: 2, reps: 7, real: 50, concurrency: 16, iperfSeconds: 2, pings: 200, rrCount: 2000, nice: 0,
 });
 
 // ---------------------------------------------------------------- namespaces and processes (all tracked)
@@ -227,7 +228,7 @@ async function buildRateNode(lab, suite, pods, opt) {
   const setupS = (performance.now() - t0) / 1000;
   const held = countMappings(node, suite.name);
   if (held !== pods) throw new Error(`${suite.name}: the node holds ${held} host-port mappings, expected ${pods}`);
-  await lab.start(pod, [process.execPath, PEER, "server", String(SERVER_PORT)]);
+  await lab.start(pod, peer(opt, "server", SERVER_PORT));
   return { suite: suite.name, node, outside, pod, setupS, realAdds: fill.real, copied: fill.copied };
 }
 
@@ -256,11 +257,40 @@ function makeFiller(node, suite, limit) {
   return state;
 }
 
+/** argv of a TCP peer; with --nice N (negative: ahead of the machine's other work) under nice(1). */
+function peer(opt, ...args) {
+  return niced(opt, [process.execPath, PEER, ...args.map(String)]);
+}
+
 function connectRun(n, opt, seconds = opt.seconds) {
-  const out = inNs(n.outside, [process.execPath, PEER, "connect", NODE_IP, String(SERVER_HOST_PORT), String(seconds), String(opt.maxConnections ?? 1e9), String(opt.concurrency)], { timeout: (seconds + 30) * 1000 });
+  const out = inNs(n.outside, peer(opt, "connect", NODE_IP, SERVER_HOST_PORT, seconds, opt.maxConnections ?? 1e9, opt.concurrency), { timeout: (seconds + 30) * 1000 });
   const r = JSON.parse(out.trim().split("\n").pop());
   if (r.connections === 0) throw new Error(`${n.suite}: no connection through host port ${SERVER_HOST_PORT} (${r.errors} errors)`);
   return r;
+}
+
+/** `reps` rounds, each running both suites back to back (order alternating); medians and paired ratios. */
+function measureRate(nodes, opt) {
+  const runs = nodes.map(() => []);
+  const cpu = nodes.map(() => []);
+  const errors = nodes.map(() => 0);
+  const pairs = [];
+  for (let r = 0; r < opt.reps; r++) {
+    const order = r % 2 ? [...nodes.entries()].reverse() : [...nodes.entries()]; // neither suite always runs first
+    for (const [k, n] of order) {
+      const res = connectRun(n, opt);
+      runs[k].push(res.rate);
+      cpu[k].push(res.cpuUsPerConnection);
+      errors[k] += res.errors;
+    }
+    pairs.push(runs[0][r] / runs[1][r]);
+  }
+  const out = { pairRatios: pairs, ratio: median(pairs) }; // drift in the machine's load cancels within a pair
+  for (const [k, n] of nodes.entries()) {
+    out[n.suite] = { rate: median(runs[k]), runs: runs[k], cpuUs: median(cpu[k]), cpuRuns: cpu[k], errors: errors[k], setupS: n.setupS, realAdds: n.realAdds, copied: n.copied };
+  }
+  out.cpuRatio = out.tscni.cpuUs / out.reference.cpuUs;
+  return out;
 }
 
 async function benchRate(lab, suites, opt) {
@@ -273,23 +303,7 @@ async function benchRate(lab, suites, opt) {
       nodes.push(n);
     }
     for (const n of nodes) connectRun(n, opt, Math.min(1, opt.seconds)); // warm-up, and a check the path works
-    const runs = nodes.map(() => []);
-    const cpu = nodes.map(() => []);
-    const errors = nodes.map(() => 0);
-    for (let r = 0; r < opt.reps; r++) {
-      for (const [k, n] of nodes.entries()) {
-        const res = connectRun(n, opt);
-        runs[k].push(res.rate);
-        cpu[k].push(res.cpuUsPerConnection);
-        errors[k] += res.errors;
-      }
-    }
-    const row = { pods, load: loadavg()[0] };
-    for (const [k, n] of nodes.entries()) {
-      row[n.suite] = { rate: median(runs[k]), runs: runs[k], cpuUs: median(cpu[k]), cpuRuns: cpu[k], errors: errors[k], setupS: n.setupS, realAdds: n.realAdds, copied: n.copied };
-    }
-    row.ratio = row.tscni.rate / row.reference.rate;
-    row.cpuRatio = row.tscni.cpuUs / row.reference.cpuUs;
+    const row = { pods, ...measureRate(nodes, opt), load: loadavg()[0] };
     log(`  dataplane: ${pods} pods: tscni ${row.tscni.rate.toFixed(0)} conn/s (${row.tscni.cpuUs.toFixed(0)} µs CPU/conn), reference ${row.reference.rate.toFixed(0)} conn/s (${row.reference.cpuUs.toFixed(0)} µs), ratio ${row.ratio.toFixed(2)}`);
     rows.push(row);
     lab.stopProcs();
@@ -339,19 +353,54 @@ function buildHandBridge(lab, ref) {
 
 // `ip -j` leaves out txqlen when it is 0 (what both suites' veths get through netlink; ip(8) gives 1000)
 const show = (v) => (v === undefined ? "0/unset" : JSON.stringify(v));
-const LINK_FIELDS = ["mtu", "qdisc", "txqlen", "num_tx_queues", "num_rx_queues", "gso_max_size", "gso_max_segs", "gro_max_size", "tso_max_size", "tso_max_segs", "operstate"];
+// identities, addresses, counters and timers: differ between any two topologies, say nothing of the data path
+const VOLATILE = /(^|\.)(ifindex|ifname|address|broadcast|perm_address|link_index|link_netnsid|master|altnames|stats64?|[a-z_]*timer|[a-z_]*_id|id|no|port_id|port_no|designated_[a-z_]+|root_[a-z_]+|bridge_id|topology_change[a-z_]*|parentbus|parentdev|addr_info|operstate|flags|linkmode|promiscuity|allmulti|min_mtu|max_mtu|inet6_addr_gen_mode|addrgenmode|inet6_token)$/;
+const ROLES = (topo) => [["bridge", topo.node, "cni-dp0"], ["hostVeth", topo.node, hostVethName(topo)], ["podEth0", topo.pods[0], "eth0"]];
 
-/** The settings that shape the data path, of the bridge, the pods' host ends and the pods' eth0. */
+function hostVethName(topo) {
+  return JSON.parse(inNs(topo.node, ["ip", "-j", "link", "show", "type", "veth"]))[0].ifname;
+}
+
+/**
+ * What shapes the data path, per role (the bridge, a pod's host veth, its eth0): every `ip -d link`
+ * attribute but identities and timers (MTU, qdisc, txqlen, queues, GSO/GRO/TSO sizes, bridge and port
+ * options), the offloads (ethtool -k, where installed), and the interface's IPv4/IPv6 sysctls; plus the
+ * netns-wide forwarding sysctls.
+ */
 function linkSettings(topo) {
-  const pick = (ns, filter) => {
-    const links = JSON.parse(inNs(ns, ["ip", "-j", "-d", "link", "show"])).filter(filter);
-    return links.map((l) => Object.fromEntries(LINK_FIELDS.map((f) => [f, l[f]]).concat([["offloads", offloads(ns, l.ifname)]])));
-  };
-  return {
-    bridge: pick(topo.node, (l) => l.ifname === "cni-dp0")[0],
-    hostVeth: pick(topo.node, (l) => l.linkinfo?.info_kind === "veth")[0],
-    podEth0: pick(topo.pods[0], (l) => l.ifname === "eth0")[0],
-  };
+  const out = {};
+  for (const [role, ns, ifname] of ROLES(topo)) {
+    const link = JSON.parse(inNs(ns, ["ip", "-j", "-d", "link", "show", "dev", ifname]))[0];
+    out[role] = { ...flatten(link), offloads: offloads(ns, ifname), ...interfaceSysctls(ns, ifname) };
+  }
+  out.node = interfaceSysctls(topo.node, "all");
+  out.node["net.ipv4.ip_forward"] = sysctl(topo.node, "net.ipv4.ip_forward");
+  return out;
+}
+
+function flatten(obj, prefix = "", out = {}) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (VOLATILE.test(key)) continue;
+    if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+function sysctl(ns, key) {
+  return inNs(ns, ["sysctl", "-n", key]).trim();
+}
+
+/** net.ipv4.conf.<if>.* and net.ipv6.conf.<if>.*, keyed with the name replaced by IF. */
+function interfaceSysctls(ns, ifname) {
+  const out = {};
+  const r = spawnSync("nsenter", [`--net=/run/netns/${ns}`, "--", "sysctl", "-a", "-r", `^net\\.ipv[46]\\.conf\\.${ifname.replaceAll(".", "\\.")}\\.`], { encoding: "utf8", timeout: 30_000 });
+  for (const line of (r.stdout ?? "").split("\n")) {
+    const m = /^(\S+) = (.*)$/.exec(line);
+    if (m && !/\.stable_secret$/.test(m[1])) out[m[1].replace(`.${ifname}.`, ".IF.")] = m[2];
+  }
+  return out;
 }
 
 function offloads(ns, ifname) {
@@ -363,33 +412,69 @@ function offloads(ns, ifname) {
 function compareSettings(a, b, other) {
   const diffs = [];
   for (const where of Object.keys(a)) {
-    for (const [k, v] of Object.entries(a[where] ?? {})) {
-      if (JSON.stringify(v) !== JSON.stringify(b[where]?.[k])) diffs.push(`${where}.${k}: tscni ${show(v)}, ${other} ${show(b[where]?.[k])}`);
+    const keys = new Set([...Object.keys(a[where] ?? {}), ...Object.keys(b[where] ?? {})]);
+    for (const k of keys) {
+      const [x, y] = [a[where]?.[k], b[where]?.[k]];
+      if (JSON.stringify(x) !== JSON.stringify(y)) diffs.push(`${where} ${k}: tscni ${show(x)}, ${other} ${show(y)}`);
     }
   }
   return diffs;
 }
 
-function iperf(topo, fromPod, target, seconds) {
-  const out = inNs(topo.pods[fromPod], ["iperf3", "-c", target, "-t", String(seconds), "-J", "--connect-timeout", "5000"], { timeout: (seconds + 30) * 1000 });
-  return JSON.parse(out).end.sum_received.bits_per_second / 1e9;
+const niced = (opt, argv) => (opt.nice ? ["nice", "-n", String(opt.nice), ...argv] : argv);
+
+/**
+ * Throughput from pod 0 to dst (iperf3, one TCP stream) in Gbit/s, and per CPU-second of the sender and
+ * receiver (iperf3's own CPU use, which includes the softirq work charged to them): the second figure
+ * moves much less with the machine's load than the first.
+ */
+function iperf(topo, dst, opt) {
+  const argv = ["iperf3", "-c", dst, "-t", String(opt.iperfSeconds), "-J", "--connect-timeout", "5000"];
+  const end = JSON.parse(inNs(topo.pods[0], niced(opt, argv), { timeout: (opt.iperfSeconds + 30) * 1000 })).end;
+  const gbps = end.sum_received.bits_per_second / 1e9;
+  const cpu = (end.cpu_utilization_percent.host_total + end.cpu_utilization_percent.remote_total) / 100;
+  return { throughput: gbps, "throughput per CPU-second": gbps / cpu };
 }
-function ping(topo, fromPod, target, count) {
-  const out = inNs(topo.pods[fromPod], ["ping", "-q", "-n", "-c", String(count), "-i", "0.002", "-W", "2", target], { timeout: 60_000 });
+/** Mean ICMP echo round trip from pod 0 to dst in µs. */
+function ping(topo, dst, opt) {
+  const out = inNs(topo.pods[0], niced(opt, ["ping", "-q", "-n", "-c", String(opt.pings), "-i", "0.002", "-W", "2", dst]), { timeout: 60_000 });
   const m = /= [\d.]+\/([\d.]+)\//.exec(out);
-  if (!m) throw new Error(`ping ${target}: ${out}`);
-  return Number(m[1]) * 1000;
+  if (!m) throw new Error(`ping ${dst}: ${out}`);
+  return { "ping RTT": Number(m[1]) * 1000 };
 }
-function rr(topo, fromPod, target, count) {
-  const out = inNs(topo.pods[fromPod], [process.execPath, PEER, "rr", target, "5202", String(count)], { timeout: 90_000 });
-  return JSON.parse(out.trim().split("\n").pop()).medianUs;
+/** Median one-byte TCP round trip from pod 0 to dst in µs. */
+function rr(topo, dst, opt) {
+  const out = inNs(topo.pods[0], peer(opt, "rr", dst, 5202, opt.rrCount), { timeout: 90_000 });
+  return { "TCP 1-byte round trip": JSON.parse(out.trim().split("\n").pop()).medianUs };
 }
 
-async function startPeers(lab, topo) {
+async function startPeers(lab, topo, opt) {
   for (const ns of [topo.node, topo.pods[1]]) {
-    await lab.start(ns, ["iperf3", "-s", "-p", "5201", "--forceflush"], "Server listening");
-    await lab.start(ns, [process.execPath, PEER, "rrserver", "5202"]);
+    await lab.start(ns, niced(opt, ["iperf3", "-s", "-p", "5201", "--forceflush"]), "Server listening");
+    await lab.start(ns, peer(opt, "rrserver", 5202));
   }
+}
+
+const UNITS = { throughput: "Gbit/s", "throughput per CPU-second": "Gbit", "ping RTT": "µs", "TCP 1-byte round trip": "µs" };
+
+/** One measurement on one path, tscni and hand-built back to back `reps` times (order alternating): a row per figure it yields. */
+function compare(topos, path, dst, measure, opt) {
+  const [t, h] = topos;
+  const rounds = [];
+  for (let r = 0; r < opt.reps; r++) {
+    const round = {};
+    for (const topo of r % 2 ? [h, t] : [t, h]) round[topo === t ? "tscni" : "hand"] = measure(topo, dst(topo), opt);
+    rounds.push(round);
+  }
+  return Object.keys(rounds[0].tscni).map((metric) => {
+    const samples = { tscni: rounds.map((x) => x.tscni[metric]), hand: rounds.map((x) => x.hand[metric]) };
+    const pairs = rounds.map((x) => x.tscni[metric] / x.hand[metric]);
+    const row = { path, metric, unit: UNITS[metric], tscni: median(samples.tscni), hand: median(samples.hand), samples, pairRatios: pairs, load: loadavg()[0] };
+    row.ratio = median(pairs); // median of back-to-back ratios: drift in the machine's load cancels within a pair
+    row.within5 = Math.abs(row.ratio - 1) <= 0.05;
+    log(`  dataplane: ${path} ${metric}: tscni ${row.tscni.toFixed(2)} ${row.unit}, hand-built ${row.hand.toFixed(2)} ${row.unit}, paired ratio ${row.ratio.toFixed(3)}`);
+    return row;
+  });
 }
 
 async function benchBridge(lab, opt) {
@@ -401,21 +486,9 @@ async function benchBridge(lab, opt) {
   lab.dropNetns([ref.node, ...ref.pods]);
   const diffs = compareSettings(settings.tscni, settings.hand, "hand-built");
   const refDiffs = compareSettings(settings.tscni, settings.reference, "reference");
-  for (const topo of [t, h]) await startPeers(lab, topo);
+  for (const topo of [t, h]) await startPeers(lab, topo, opt);
   const paths = [["pod-to-pod", (topo) => topo.ips[1]], ["pod-to-node", (topo) => topo.gateway]];
-  const metrics = [["throughput", "Gbit/s", (topo, dst) => iperf(topo, 0, dst, opt.iperfSeconds), true], ["ping RTT", "µs", (topo, dst) => ping(topo, 0, dst, opt.pings), false], ["TCP 1-byte round trip", "µs", (topo, dst) => rr(topo, 0, dst, opt.rrCount), false]];
-  const rows = [];
-  for (const [path, dst] of paths) {
-    for (const [metric, unit, measure, higherIsBetter] of metrics) {
-      const samples = { tscni: [], hand: [] };
-      for (let r = 0; r < opt.reps; r++) for (const topo of [t, h]) samples[topo === t ? "tscni" : "hand"].push(measure(topo, dst(topo)));
-      const row = { path, metric, unit, higherIsBetter, tscni: median(samples.tscni), hand: median(samples.hand), samples, load: loadavg()[0] };
-      row.ratio = row.tscni / row.hand;
-      row.within5 = Math.abs(row.ratio - 1) <= 0.05;
-      log(`  dataplane: ${path} ${metric}: tscni ${row.tscni.toFixed(2)} ${unit}, hand-built ${row.hand.toFixed(2)} ${unit}, ratio ${row.ratio.toFixed(3)}`);
-      rows.push(row);
-    }
-  }
+  const rows = paths.flatMap(([path, dst]) => [iperf, ping, rr].flatMap((m) => compare([t, h], path, dst, m, opt)));
   lab.stopProcs();
   lab.dropNetns([t.node, ...t.pods, h.node, ...h.pods]);
   return { mtu, rows, settings, settingsDiffer: diffs, settingsDifferFromReference: refDiffs };
@@ -439,7 +512,7 @@ export async function benchDataplane(options = {}) {
   try {
     const rate = await benchRate(lab, suites, opt);
     const bridge = await benchBridge(lab, opt);
-    return { options: { pods: opt.pods, seconds: opt.seconds, reps: opt.reps, real: opt.real, concurrency: opt.concurrency, iperfSeconds: opt.iperfSeconds, pings: opt.pings, rrCount: opt.rrCount }, loadStart, loadEnd: loadavg(), seconds: Math.round((performance.now() - t0) / 1000), rate, bridge };
+    return { options: { pods: opt.pods, seconds: opt.seconds, reps: opt.reps, real: opt.real, concurrency: opt.concurrency, iperfSeconds: opt.iperfSeconds, pings: opt.pings, rrCount: opt.rrCount, nice: opt.nice }, loadStart, loadEnd: loadavg(), seconds: Math.round((performance.now() - t0) / 1000), rate, bridge };
   } finally {
     lab.close();
     process.off("SIGINT", onSignal);
@@ -449,28 +522,39 @@ export async function benchDataplane(options = {}) {
 
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
+const range = (xs) => `${f2(Math.min(...xs))}-${f2(Math.max(...xs))}`;
 const load = (l) => l.map((x) => x.toFixed(1)).join(" / ");
+
+/** What a known difference means, printed under the comparison when it shows up. */
+const SETTING_NOTES = {
+  txqlen: "txqlen: inert under the veths' noqueue qdisc (the reference's veths have 0 too).",
+  "accept_ra": "accept_ra, accept_dad, arp_notify: set by the bridge plugins on purpose (both suites): no IPv6 router advertisements on the node's side, no DAD delay, a gratuitous ARP when the pod's link comes up.",
+  keep_addr_on_down: "keep_addr_on_down: set by tscni as later reference releases do (the reference here, 1.1.1, does not): IPv6 addresses survive a link down; no effect on traffic.",
+};
 
 /** The markdown section bench.mjs prints and BENCHMARKS.md quotes. */
 export function dataplaneTable(dp) {
   const out = ["", "### Data plane", ""];
-  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} runs per figure (median), interleaved.`, "");
+  const nice = dp.options.nice ? `; clients and servers under nice ${dp.options.nice}` : "";
+  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} rounds per figure, each running both sides back to back (order alternating): medians, and the median of the rounds' ratios (paired)${nice}.`, "");
   out.push(`New TCP connections per second through a host port (client in an outside netns -> node address:${SERVER_HOST_PORT} -> DNAT to a pod), ${dp.options.seconds} s per run, ${dp.options.concurrency} connections in flight:`, "");
-  out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref | client CPU µs/conn tscni / reference | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---|---:|");
+  out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref (paired; range) | client CPU µs/conn tscni / reference | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---|---:|");
   for (const r of dp.rate) {
     const setup = (s) => `${f1(s.setupS)} (${s.realAdds}+${s.copied})`;
-    out.push(`| ${r.pods} | ${r.tscni.rate.toFixed(0)} | ${r.reference.rate.toFixed(0)} | **${f2(r.ratio)}x** | ${r.tscni.cpuUs.toFixed(0)} / ${r.reference.cpuUs.toFixed(0)} | ${setup(r.tscni)} / ${setup(r.reference)} | ${f1(r.load)} |`);
+    out.push(`| ${r.pods} | ${r.tscni.rate.toFixed(0)} | ${r.reference.rate.toFixed(0)} | **${f2(r.ratio)}x** (${range(r.pairRatios)}) | ${r.tscni.cpuUs.toFixed(0)} / ${r.reference.cpuUs.toFixed(0)} | ${setup(r.tscni)} / ${setup(r.reference)} | ${f1(r.load)} |`);
   }
   out.push("", "(Client CPU per connection: user + system time of the client process, which also pays for the SYN's netfilter walk in its softirq; less sensitive to the machine's load than the rate.)");
   out.push("", `Pod traffic on a tscni bridge against the same topology built by hand with ip(8) (MTU ${dp.bridge.mtu}):`, "");
-  out.push("| path | metric | tscni | hand-built | tscni/hand | within 5% |", "|---|---|---:|---:|---:|---|");
-  for (const r of dp.bridge.rows) out.push(`| ${r.path} | ${r.metric} (${r.unit}) | ${f2(r.tscni)} | ${f2(r.hand)} | ${r.ratio.toFixed(3)} | ${r.within5 ? "yes" : "no"} |`);
-  const fields = "MTU, qdisc, txqlen, queues, GSO/GRO/TSO sizes, offloads by ethtool -k";
+  out.push("| path | metric | tscni | hand-built | tscni/hand (paired; range) | within 5% |", "|---|---|---:|---:|---:|---|");
+  for (const r of dp.bridge.rows) out.push(`| ${r.path} | ${r.metric} (${r.unit}) | ${f2(r.tscni)} | ${f2(r.hand)} | ${r.ratio.toFixed(3)} (${range(r.pairRatios)}) | ${r.within5 ? "yes" : "no"} |`);
   const d = dp.bridge.settingsDiffer;
   const r = dp.bridge.settingsDifferFromReference;
-  out.push("", `Link settings (${fields}) of the bridge, a pod's host veth and its eth0:`);
-  out.push(`- against the hand-built topology: ${d.length ? `differ in ${d.join("; ")}` : "identical"}${d.every((x) => x.includes(".txqlen:")) && d.length ? " (txqlen does nothing under the veths' noqueue qdisc)" : ""};`);
-  out.push(`- against the reference's bridge plugin: ${r.length ? `differ in ${r.join("; ")}` : "identical"}.`);
+  const n = Object.values(dp.bridge.settings.tscni).reduce((a, x) => a + Object.keys(x).length, 0);
+  out.push("", `Kernel settings compared (${n}: every \`ip -d link\` attribute but identities and timers, i.e. MTU, qdisc, txqlen, queues, GSO/GRO/TSO sizes, bridge and port options; \`ethtool -k\` offloads; the interfaces' IPv4/IPv6 sysctls; forwarding) of the bridge, a pod's host veth, its eth0 and the node:`);
+  out.push(`- against the hand-built topology: ${d.length ? d.join("; ") : "identical"};`);
+  out.push(`- against the reference's bridge plugin: ${r.length ? r.join("; ") : "identical"}.`);
+  const notes = Object.entries(SETTING_NOTES).filter(([k]) => [...d, ...r].some((x) => x.includes(k))).map(([, v]) => v);
+  if (notes.length) out.push("", notes.join(" "));
   return out.join("\n");
 }
 
@@ -486,7 +570,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   benchDataplane({
     tscni: resolve(a.tscni ?? join(ROOT, "dist/bin")), ref: a.ref ?? "/usr/lib/cni",
     pods: a.pods?.split(",").map(Number), seconds: num(a.seconds), reps: num(a.reps), real: num(a.real), concurrency: num(a.concurrency),
-    iperfSeconds: num(a["iperf-seconds"]), pings: num(a.pings), rrCount: num(a["rr-count"]),
+    iperfSeconds: num(a["iperf-seconds"]), pings: num(a.pings), rrCount: num(a["rr-count"]), nice: num(a.nice),
   }).then((dp) => {
     if (a.out) writeFileSync(a.out, JSON.stringify(dp, null, 2));
     console.log(dataplaneTable(dp));

@@ -44,7 +44,7 @@ describe.skipIf(!enabled)("bench-dataplane (tiny counts)", () => {
       }
     }
     expect(dp.rate[0].reference.copied + dp.rate[0].reference.realAdds).toBe(2);
-    expect(dp.bridge.rows).toHaveLength(6);
+    expect(dp.bridge.rows).toHaveLength(8);
     for (const row of dp.bridge.rows) {
       expect(row.tscni).toBeGreaterThan(0);
       expect(row.hand).toBeGreaterThan(0);
