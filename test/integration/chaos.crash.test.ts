@@ -41,6 +41,15 @@ interface Scenario {
   nodeSetup?: string[][];
   /** kernel features the plugin needs */
   kernel?: KernelFeature[];
+  /** a device file the plugin needs (tap: /dev/net/tun) */
+  device?: string;
+  /**
+   * The nodeSetup fixture is a device the plugin moves into the pod (host-device): when the pod netns is
+   * destroyed with it inside (the cleanup ran without reaching the pod: netns gone or CNI_NETNS empty,
+   * or GC), the kernel destroys a virtual device with it. Such a case waits for that and creates the
+   * fixture again before the node is compared; with the netns present, DEL must bring it back itself.
+   */
+  refixture?: { device: string; peer: string };
 }
 
 const hostLocal = (dataDir: string, n: number) => ({
@@ -70,6 +79,8 @@ const single = (plugin: Record<string, unknown>) => (dataDir: string): NetList =
 });
 
 const MASTER = [["link", "add", "tscni-m0", "type", "veth", "peer", "name", "tscni-m1"], ["link", "set", "tscni-m0", "up"], ["link", "set", "tscni-m1", "up"]];
+/** host-device's device: a veth end (moved into the pod; its peer stays on the node). */
+const DEVICE = [["link", "add", "tscni-hd0", "type", "veth", "peer", "name", "tscni-hd1"], ["link", "set", "tscni-hd1", "up"]];
 
 const SCENARIOS: Record<string, Scenario> = {
   bridge: { target: "bridge", list: bridgeChain },
@@ -91,6 +102,13 @@ const SCENARIOS: Record<string, Scenario> = {
   ipvlan: { target: "ipvlan", list: single({ type: "ipvlan", master: "tscni-m0" }), nodeSetup: MASTER, kernel: ["ipvlan"] },
   vlan: { target: "vlan", list: single({ type: "vlan", master: "tscni-m0", vlanId: 10 }), nodeSetup: MASTER, kernel: ["vlan"] },
   dummy: { target: "dummy", list: single({ type: "dummy" }), kernel: ["dummy"] },
+  // IPv4 only: no process holds the tap, so it has no carrier and its IPv6 addresses never leave DAD
+  tap: {
+    target: "tap",
+    list: (dataDir) => ({ cniVersion: "1.1.0", name: "crashnet", plugins: [{ type: "tap", multiQueue: true, ipam: { ...hostLocal(dataDir, 4), ranges: [[{ subnet: "10.74.0.0/24" }]] } }] }),
+    device: "/dev/net/tun",
+  },
+  "host-device": { target: "host-device", list: single({ type: "host-device", device: "tscni-hd0" }), nodeSetup: DEVICE, refixture: { device: "tscni-hd0", peer: "tscni-hd1" } },
   tuning: {
     target: "tuning",
     list: (dataDir) => {
@@ -106,7 +124,6 @@ const NOT_HERE: Record<string, string> = {
   loopback: "sets lo up inside the pod netns only: no node state",
   static: "IPAM without a store: no node state",
   dhcp: "its state is the daemon's leases: kill -9 of the daemon is tested in dhcp.test.ts",
-  "host-device": "moves a node device into the pod: with the pod netns gone a virtual device dies with it and a physical one returns to the root netns (the kernel's doing); its rollback is tested in its own file",
 };
 
 /** A plugin added to the registry without a scenario: chained after bridge with its type alone. */
@@ -217,6 +234,7 @@ const planned: Planned[] = PLUGIN_NAMES.filter((t) => !(t in NOT_HERE) && (!ONLY
 for (const p of planned) {
   const missing = (p.scenario.kernel ?? []).filter((f) => !kernelHas(f));
   if (missing.length) p.skip = `this kernel lacks ${missing.join(", ")}`;
+  if (p.scenario.device && !existsSync(p.scenario.device)) p.skip = `no ${p.scenario.device} on this machine`;
 }
 const recorded = await Promise.all(planned.map(async (p): Promise<{ points: KillPoint[]; why?: string }> => (p.skip ? { points: [] } : recordPoints(p.name, p.scenario))));
 planned.forEach((p, i) => {
@@ -269,10 +287,23 @@ async function runCase(name: string, s: Scenario, c: Case, id: number): Promise<
       problems.push(...(await chainDel(lane.list, { ...attach, netns }, prev)));
       await pod.delete();
     }
+    if (s.refixture && (c.cleanup === "gc" || !c.cleanup.endsWith("netns"))) await refixture(lane.node.path, s);
     const diff = diffSnapshots(lane.baseline, await snapshot(lane.node.path, lane.dataDir));
     problems.push(...diff.map((d) => `residue ${d}`));
     return { clean: diff.length === 0, out: { killed, problems } };
   });
+}
+
+/**
+ * When the device is not on the node (it was in the destroyed pod netns): waits (bounded) until the
+ * kernel destroyed its node-side peer too, then creates the fixture again.
+ */
+async function refixture(node: string, s: Scenario): Promise<void> {
+  const { device, peer } = s.refixture!;
+  const present = async (name: string) => (await inNetns(node, "ip", ["link", "show", name], true)).code === 0;
+  if (await present(device)) return;
+  for (let i = 0; i < 600 && (await present(peer)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const args of s.nodeSetup ?? []) await inNetns(node, "ip", args, true);
 }
 
 // Every case starts at once through the pool; each test awaits its own.

@@ -4,11 +4,12 @@
 // Terminating, pl#995). Reads no selection key and no sysfs: a device that left the node meanwhile
 // (a removed VF) does not block it either. When the pod netns was destroyed with a physical device
 // inside, the kernel put the device back in the initial netns under its pod name (or devN), its alias
-// still naming it: with `device` configured, DEL renames it back.
+// still naming it: with `device` configured, DEL renames it back. An ADD killed between the move and
+// the rename to CNI_IFNAME left it in the pod under its temporary name: DEL finds it by its alias.
 import type { CmdContext } from "../../../shared/cni/plugin.ts";
 import { lineLogger } from "../../../shared/cni/plugin.ts";
 import { NetlinkHandle } from "../../../shared/netlink/client.ts";
-import { getLinkByName, listLinks, setLinkAlias, setLinkName } from "../../../shared/netlink/links.ts";
+import { getLinkByName, listLinks, setLinkAlias, setLinkName, type Link } from "../../../shared/netlink/links.ts";
 import { NetnsGoneError } from "../../../shared/ns/netns.ts";
 import { runTeardown } from "../../../shared/undo.ts";
 import { PodHandles } from "../pod/handles.ts";
@@ -44,12 +45,24 @@ function reclaimReturned(cfg: HostDeviceConfig, log: (line: string) => void): vo
   }
 }
 
+/** A temporary name the device lands under before its rename to ifname (pod/veth.ts randomVethName). */
+const TEMP_NAME = /^veth[0-9a-f]{8}$/;
+
+/**
+ * The device still under its temporary name (an ADD killed between the move and the rename): the one
+ * pod link with such a name carrying an alias (its node name; `device` when configured).
+ */
+function landing(h: PodHandles, cfg: HostDeviceConfig): Link | undefined {
+  const found = listLinks(h.ctr).filter((l) => TEMP_NAME.test(l.name) && l.alias && (!cfg.device || l.alias === cfg.device));
+  return found.length === 1 ? found[0] : undefined;
+}
+
 /** The pod link named ifname goes back to the node as its alias says; gone already is done. */
 function returnDevice(ctx: CmdContext, cfg: HostDeviceConfig, log: (line: string) => void): void {
   const h = ctx.netns ? openPod(ctx.netns) : undefined;
   if (!h) return reclaimReturned(cfg, log);
   try {
-    const link = getLinkByName(h.ctr, ctx.ifname);
+    const link = getLinkByName(h.ctr, ctx.ifname) ?? landing(h, cfg);
     if (!link) return reclaimReturned(cfg, log);
     if (!link.alias) {
       log(`${ctx.ifname} has no alias (its node name): not moved by host-device, or the alias was removed; left in the pod`);
