@@ -20,7 +20,7 @@
 //
 // usage: node scripts/bench-dataplane.mjs [--tscni DIR] [--ref DIR] [--pods 1,100,1000] [--seconds 2]
 //          [--reps 7] [--real 50] [--concurrency 16] [--iperf-seconds 2] [--pings 200] [--rr-count 2000]
-//          [--nice N] [--out FILE.json]
+//          [--nice N] [--sequential 1] [--out FILE.json]
 // bench.mjs runs it as `--only dataplane` (options there: --dp-pods, --dp-seconds, --dp-reps, --dp-real).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -41,7 +41,7 @@ const SERVER_PORT = 8080;
 const log = (s) => process.stderr.write(s + "\n");
 
 export const DEFAULTS = Object.freeze({
-  pods: [1, 100, 1000], seconds: 2, reps: 7, real: 50, concurrency: 16, iperfSeconds: 2, pings: 200, rrCount: 2000, nice: 0,
+  pods: [1, 100, 1000], seconds: 2, reps: 7, real: 50, concurrency: 16, iperfSeconds: 2, pings: 200, rrCount: 2000, nice: 0, sequential: false,
 });
 
 // ---------------------------------------------------------------- namespaces and processes (all tracked)
@@ -269,23 +269,52 @@ function connectRun(n, opt, seconds = opt.seconds) {
   return r;
 }
 
-/** `reps` rounds, each running both suites back to back (order alternating); medians and paired ratios. */
-function measureRate(nodes, opt) {
+/** connectRun without blocking: both suites' clients can run at the same time. */
+function connectRunAsync(n, opt) {
+  const argv = ["nsenter", `--net=/run/netns/${n.outside}`, "--", ...peer(opt, "connect", NODE_IP, SERVER_HOST_PORT, opt.seconds, opt.maxConnections ?? 1e9, opt.concurrency)];
+  return new Promise((res, rej) => {
+    const p = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], timeout: (opt.seconds + 30) * 1000 });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.on("close", (code) => {
+      if (code !== 0) return rej(new Error(`${n.suite}: client exited ${code}`));
+      const r = JSON.parse(out.trim().split("\n").pop());
+      if (r.connections === 0) return rej(new Error(`${n.suite}: no connection through host port ${SERVER_HOST_PORT} (${r.errors} errors)`));
+      res(r);
+    });
+  });
+}
+
+/** One round: both suites' clients at the same time (default), or back to back in the given order. */
+async function rateRound(nodes, order, opt) {
+  if (!opt.sequential) return Promise.all(nodes.map((n) => connectRunAsync(n, opt)));
+  const results = [];
+  for (const [k, n] of order) results[k] = connectRun(n, opt);
+  return results;
+}
+
+/**
+ * `reps` rounds; medians per suite and the median of the rounds' tscni/reference ratios. By default both
+ * clients run at once, each against its own node: they share the machine at the same moments, so the
+ * machine's other load (often 20 on 2 cores here) cancels out of each round's ratio; back to back
+ * (--sequential) the load moves between the two halves of a round and the ratios scatter 0.6-1.3.
+ */
+async function measureRate(nodes, opt) {
   const runs = nodes.map(() => []);
   const cpu = nodes.map(() => []);
   const errors = nodes.map(() => 0);
   const pairs = [];
   for (let r = 0; r < opt.reps; r++) {
     const order = r % 2 ? [...nodes.entries()].reverse() : [...nodes.entries()]; // neither suite always runs first
-    for (const [k, n] of order) {
-      const res = connectRun(n, opt);
+    const results = await rateRound(nodes, order, opt);
+    for (const [k, res] of results.entries()) {
       runs[k].push(res.rate);
       cpu[k].push(res.cpuUsPerConnection);
       errors[k] += res.errors;
     }
     pairs.push(runs[0][r] / runs[1][r]);
   }
-  const out = { pairRatios: pairs, ratio: median(pairs) }; // drift in the machine's load cancels within a pair
+  const out = { pairRatios: pairs, ratio: median(pairs) };
   for (const [k, n] of nodes.entries()) {
     out[n.suite] = { rate: median(runs[k]), runs: runs[k], cpuUs: median(cpu[k]), cpuRuns: cpu[k], errors: errors[k], setupS: n.setupS, realAdds: n.realAdds, copied: n.copied };
   }
@@ -303,7 +332,7 @@ async function benchRate(lab, suites, opt) {
       nodes.push(n);
     }
     for (const n of nodes) connectRun(n, opt, Math.min(1, opt.seconds)); // warm-up, and a check the path works
-    const row = { pods, ...measureRate(nodes, opt), load: loadavg()[0] };
+    const row = { pods, ...(await measureRate(nodes, opt)), load: loadavg()[0] };
     log(`  dataplane: ${pods} pods: tscni ${row.tscni.rate.toFixed(0)} conn/s (${row.tscni.cpuUs.toFixed(0)} µs CPU/conn), reference ${row.reference.rate.toFixed(0)} conn/s (${row.reference.cpuUs.toFixed(0)} µs), ratio ${row.ratio.toFixed(2)}`);
     rows.push(row);
     lab.stopProcs();
@@ -512,7 +541,7 @@ export async function benchDataplane(options = {}) {
   try {
     const rate = await benchRate(lab, suites, opt);
     const bridge = await benchBridge(lab, opt);
-    return { options: { pods: opt.pods, seconds: opt.seconds, reps: opt.reps, real: opt.real, concurrency: opt.concurrency, iperfSeconds: opt.iperfSeconds, pings: opt.pings, rrCount: opt.rrCount, nice: opt.nice }, loadStart, loadEnd: loadavg(), seconds: Math.round((performance.now() - t0) / 1000), rate, bridge };
+    return { options: { pods: opt.pods, seconds: opt.seconds, reps: opt.reps, real: opt.real, concurrency: opt.concurrency, iperfSeconds: opt.iperfSeconds, pings: opt.pings, rrCount: opt.rrCount, nice: opt.nice, sequential: opt.sequential }, loadStart, loadEnd: loadavg(), seconds: Math.round((performance.now() - t0) / 1000), rate, bridge };
   } finally {
     lab.close();
     process.off("SIGINT", onSignal);
@@ -536,8 +565,9 @@ const SETTING_NOTES = {
 export function dataplaneTable(dp) {
   const out = ["", "### Data plane", ""];
   const nice = dp.options.nice ? `; clients and servers under nice ${dp.options.nice}` : "";
-  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} rounds per figure, each running both sides back to back (order alternating): medians, and the median of the rounds' ratios (paired)${nice}.`, "");
-  out.push(`New TCP connections per second through a host port (client in an outside netns -> node address:${SERVER_HOST_PORT} -> DNAT to a pod), ${dp.options.seconds} s per run, ${dp.options.concurrency} connections in flight:`, "");
+  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} rounds per figure: medians, and the median of the rounds' ratios (paired; the pod-traffic rounds run both sides back to back, order alternating)${nice}.`, "");
+  const when = dp.options.sequential ? "the two suites' runs back to back" : "both suites' clients running at the same time, each against its own node (the machine's other load hits both alike)";
+  out.push(`New TCP connections per second through a host port (client in an outside netns -> node address:${SERVER_HOST_PORT} -> DNAT to a pod), ${dp.options.seconds} s per run, ${dp.options.concurrency} connections in flight, ${when}:`, "");
   out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref (paired; range) | client CPU µs/conn tscni / reference | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---|---:|");
   for (const r of dp.rate) {
     const setup = (s) => `${f1(s.setupS)} (${s.realAdds}+${s.copied})`;
@@ -570,7 +600,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   benchDataplane({
     tscni: resolve(a.tscni ?? join(ROOT, "dist/bin")), ref: a.ref ?? "/usr/lib/cni",
     pods: a.pods?.split(",").map(Number), seconds: num(a.seconds), reps: num(a.reps), real: num(a.real), concurrency: num(a.concurrency),
-    iperfSeconds: num(a["iperf-seconds"]), pings: num(a.pings), rrCount: num(a["rr-count"]), nice: num(a.nice),
+    iperfSeconds: num(a["iperf-seconds"]), pings: num(a.pings), rrCount: num(a["rr-count"]), nice: num(a.nice), sequential: a.sequential === "1" || undefined,
   }).then((dp) => {
     if (a.out) writeFileSync(a.out, JSON.stringify(dp, null, 2));
     console.log(dataplaneTable(dp));

@@ -7,7 +7,7 @@
 // repeatable when the machine is too loaded for wall times.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
 //                              [--only instructions,version,host-local,loopback,singles,dhcp,firewall,meta,scale,dataplane]
-//                              [--dp-pods 1,100,1000] [--dp-seconds 2] [--dp-reps 7] [--dp-real 50] [--dp-nice -10]
+//                              [--dp-pods 1,100,1000] [--dp-seconds 2] [--dp-reps 7] [--dp-real 50] [--dp-nice -10] [--dp-sequential 1]
 // The data plane (host-port connection rate, pod traffic against a hand-built bridge) lives in
 // scripts/bench-dataplane.mjs; it runs last and its table follows the others.
 import { spawn, spawnSync } from "node:child_process";
@@ -440,7 +440,7 @@ function svg(curve) {
 
 function dataplaneOptions(bins) {
   const n = (k) => (args[k] === undefined ? undefined : Number(args[k]));
-  return { tscni: join(bins, "tscni"), ref: join(bins, "ref"), pods: args["dp-pods"]?.split(",").map(Number), seconds: n("dp-seconds"), reps: n("dp-reps"), real: n("dp-real"), nice: n("dp-nice") };
+  return { tscni: join(bins, "tscni"), ref: join(bins, "ref"), pods: args["dp-pods"]?.split(",").map(Number), seconds: n("dp-seconds"), reps: n("dp-reps"), real: n("dp-real"), nice: n("dp-nice"), sequential: args["dp-sequential"] === "1" || undefined };
 }
 
 async function main() {
