@@ -5,7 +5,7 @@ import { CURRENT_VERSION, type DNS, type IPConfig, type Result } from "../../../
 import { type CniError, internalError } from "../../../shared/cni/errors.ts";
 import { formatIP, parseCIDR, type IP } from "../../../shared/ip/index.ts";
 import { allocate, AllocationError, type Holder } from "./allocator.ts";
-import { parseConfig, type HostLocalConfig } from "./config.ts";
+import { assertAllocatable, parseConfig, type HostLocalConfig } from "./config.ts";
 import { asCniError, withStore, type HostLocalDeps, type StoreHandle } from "./deps.ts";
 import { parseResolvConf } from "./dns.ts";
 import { rangeSetContains, type RangeSet } from "./range.ts";
@@ -70,6 +70,7 @@ function readDns(deps: HostLocalDeps, cfg: HostLocalConfig): DNS {
 
 export function cmdAdd(ctx: CmdContext, deps: HostLocalDeps): Result {
   const cfg = configFromContext(ctx);
+  assertAllocatable(cfg);
   const dns = readDns(deps, cfg);
   const who: Holder = { id: ctx.containerId, ifname: ctx.ifname };
   const ips = withStore(deps, cfg.dataDir, cfg.name, (store) => allocateAll(store, cfg, who));

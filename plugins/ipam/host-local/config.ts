@@ -145,6 +145,22 @@ function readRequested(input: ConfigInput, r: ConfigReader, runtime: ConfigReade
   ];
 }
 
+/**
+ * ADD only: a subnet whose network address is the unspecified address (0.0.0.0/n, ::/n, e.g. the
+ * "everything" 0.0.0.0/0 and ::/0) is error 7. The reference (1.1.1) cannot allocate from one either
+ * (its next-address arithmetic loses the zero bytes: ADD fails with 999 "no IP addresses available",
+ * or hands out "<nil>" with an explicit gateway), and tscni handed out 0.0.0.2 or ::2. DEL, CHECK and
+ * GC keep accepting such a config, as the reference's do, so nothing can get stuck.
+ */
+export function assertAllocatable(cfg: HostLocalConfig): void {
+  cfg.ranges.forEach((set, i) => {
+    for (const r of set) {
+      if (r.subnet.ip.value !== 0n) continue;
+      throw invalidConfig(`invalid range set ${i}: subnet ${formatCIDR(r.subnet)} starts at the unspecified address: no pod address can be allocated from it`);
+    }
+  });
+}
+
 /** Parses and validates the host-local config; throws CniError 7 (config) or 999 (CNI_ARGS, as the reference). */
 export function parseConfig(input: ConfigInput): HostLocalConfig {
   const r = ConfigReader.of(input.raw);

@@ -82,6 +82,19 @@ describe("host-local verbs on disk", () => {
     expect(listing().filter((f) => !f.startsWith("l"))).toEqual([]);
   });
 
+  it("add: subnet at the unspecified address (0.0.0.0/0, ::/0, 0.0.0.0/8, ::/64) -> error 7, nothing allocated; del succeeds", () => {
+    const cases = [["0.0.0.0/0", "fd00::/64"], ["::/0", "10.1.0.0/24"], ["0.0.0.0/8", "fd00::/64"], ["::/64", "10.1.0.0/24"]] as const;
+    for (const [subnet, other] of cases) {
+      const c = conf({ ranges: [[{ subnet: other }], [{ subnet }]] });
+      const e = cniError(() => cmdAdd(cmd("ADD", "zero", c), deps()));
+      expect(e.code).toBe(7);
+      expect(e.msg).toBe(`invalid range set 1: subnet ${subnet} starts at the unspecified address: no pod address can be allocated from it`);
+      expect(fs.existsSync(netDir()) ? listing().filter((f) => !f.startsWith("l")) : []).toEqual([]);
+      cmdDel(cmd("DEL", "zero", c), deps());
+    }
+    expect(cmdAdd(cmd("ADD", "ok", conf({ subnet: "0.0.1.0/24" })), deps()).ips![0]!.address).toBe("0.0.1.2/24");
+  });
+
   it("add: resolvConf -> dns in result; missing file -> error 5 naming it", () => {
     const rc = path.join(dir, "resolv.conf");
     fs.writeFileSync(rc, "nameserver 10.0.0.53\nsearch x.local\n");
