@@ -196,7 +196,7 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
   }, 300_000); // 15 probes, each a python start-up: slow on a loaded machine
 
   it("add: hostIP 127.0.0.1 -> only that address forwards; conflicting port of another pod -> error 100 naming the holder", async () => {
-    const maps: Mapping[] = [{ hostPort: 9090, containerPort: 80, hostIP: "127.0.0.1" }];
+    const maps: Mapping[] = [{ hostPort: 9090, containerPort: 80, hostIP: "127.0.0.1", protocol: "tcp" }];
     const a = await addPod("pmh", maps);
     const stops: (() => void)[] = [];
     const c = createNetns("pmc");
@@ -217,12 +217,14 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
 
   it.each([
     ["unknown protocol", 7, { mappings: [{ hostPort: 7001, containerPort: 80, protocol: "icmp" }] }],
-    ["host port 0", 7, { mappings: [{ hostPort: 0, containerPort: 80 }] }],
-    ["host port 70000", 7, { mappings: [{ hostPort: 70000, containerPort: 80 }] }],
-    ["negative container port", 7, { mappings: [{ hostPort: 7002, containerPort: -80 }] }],
-    ["hostIP of the wrong family", 7, { mappings: [{ hostPort: 7003, containerPort: 80, hostIP: "fd61::1" }], v4only: true }],
-    ["markMasqBit 40", 7, { mappings: [{ hostPort: 7004, containerPort: 80 }], keys: { markMasqBit: 40 } }],
-    ["iptables-syntax conditions", 7, { mappings: [{ hostPort: 7005, containerPort: 80 }], keys: { conditionsV4: ["-s", "1.2.3.4"] } }],
+    ["missing protocol (the reference fails too)", 7, { mappings: [{ hostPort: 7006, containerPort: 80 }] }],
+    ["empty protocol", 7, { mappings: [{ hostPort: 7007, containerPort: 80, protocol: "" }] }],
+    ["host port 0", 7, { mappings: [{ hostPort: 0, containerPort: 80, protocol: "tcp" }] }],
+    ["host port 70000", 7, { mappings: [{ hostPort: 70000, containerPort: 80, protocol: "tcp" }] }],
+    ["negative container port", 7, { mappings: [{ hostPort: 7002, containerPort: -80, protocol: "tcp" }] }],
+    ["hostIP of the wrong family", 7, { mappings: [{ hostPort: 7003, containerPort: 80, hostIP: "fd61::1", protocol: "tcp" }], v4only: true }],
+    ["markMasqBit 40", 7, { mappings: [{ hostPort: 7004, containerPort: 80, protocol: "tcp" }], keys: { markMasqBit: 40 } }],
+    ["iptables-syntax conditions", 7, { mappings: [{ hostPort: 7005, containerPort: 80, protocol: "tcp" }], keys: { conditionsV4: ["-s", "1.2.3.4"] } }],
   ])("add: %s -> CNI error %i, no residue", async (_n, code, c: { mappings: Mapping[]; keys?: Json; v4only?: boolean }) => {
     const before = comments();
     const pod = { ns: createNetns("pmbad"), cid: "bad-input" };
@@ -241,8 +243,8 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
     const prev = (ip: string) => ({ cniVersion: "1.1.0", ips: [{ address: `${ip}/16` }] });
     const ns = createNetns("pmgc");
     try {
-      expectOk(await call("portmap", "ADD", { ...portmapConf([{ hostPort: 7101, containerPort: 80 }], prev("10.61.201.1")), cniVersion: "1.1.0" }, { ns, cid: "gc-keep" }));
-      expectOk(await call("portmap", "ADD", { ...portmapConf([{ hostPort: 7102, containerPort: 80 }], prev("10.61.201.2")), cniVersion: "1.1.0" }, { ns, cid: "gc-stale" }));
+      expectOk(await call("portmap", "ADD", { ...portmapConf([{ hostPort: 7101, containerPort: 80, protocol: "tcp" }], prev("10.61.201.1")), cniVersion: "1.1.0" }, { ns, cid: "gc-keep" }));
+      expectOk(await call("portmap", "ADD", { ...portmapConf([{ hostPort: 7102, containerPort: 80, protocol: "tcp" }], prev("10.61.201.2")), cniVersion: "1.1.0" }, { ns, cid: "gc-stale" }));
       const gc = runPluginSync({
         plugin: "portmap", command: "GC", node, netns: "", containerId: "",
         config: { cniVersion: "1.1.0", name: NET, type: "portmap", "cni.dev/valid-attachments": [{ containerID: "gc-keep", ifname: "eth0" }] },
@@ -251,7 +253,7 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
       expectOk(gc);
       expect(ownedBy("gc-stale")).toEqual([]);
       expect(ownedBy("gc-keep").length).toBeGreaterThan(0);
-      expectOk(await call("portmap", "DEL", portmapConf([{ hostPort: 7101, containerPort: 80 }], undefined), { ns, cid: "gc-keep" }));
+      expectOk(await call("portmap", "DEL", portmapConf([{ hostPort: 7101, containerPort: 80, protocol: "tcp" }], undefined), { ns, cid: "gc-keep" }));
       expect(ownedBy("gc-keep")).toEqual([]);
     } finally {
       ns.delete();
@@ -259,7 +261,7 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
   });
 
   it("chain: bridge+host-local -> portmap -> bandwidth -> traffic flows, all three DEL cleanly", async () => {
-    const maps: Mapping[] = [{ hostPort: 8181, containerPort: 80 }];
+    const maps: Mapping[] = [{ hostPort: 8181, containerPort: 80, protocol: "tcp" }];
     const a = await addPod("pmbw", maps);
     const stops: (() => void)[] = [];
     let bw: Json | undefined;
@@ -281,7 +283,7 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
 
   it("scale: 100 pods with distinct host ports, then DEL of all -> maps and sets empty again", async () => {
     const pods: Pod[] = [];
-    const mapsOf = (i: number): Mapping[] => [{ hostPort: 20000 + i, containerPort: 80 }, { hostPort: 30000 + i, containerPort: 53, protocol: "udp" }];
+    const mapsOf = (i: number): Mapping[] => [{ hostPort: 20000 + i, containerPort: 80, protocol: "tcp" }, { hostPort: 30000 + i, containerPort: 53, protocol: "udp" }];
     try {
       for (let i = 0; i < 100; i += 10) {
         pods.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => addPod("pms", mapsOf(i + k))))));

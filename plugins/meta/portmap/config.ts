@@ -74,9 +74,10 @@ function readPort(m: ConfigReader, key: "hostPort" | "containerPort", what: stri
   return v;
 }
 
+/** Required, like the reference's (its iptables and nftables rules need one; runtimes always send it). */
 function readProtocol(m: ConfigReader): PortProtocol {
   const v = m.str("protocol");
-  if (v === "") return "tcp";
+  if (v === "") m.fail("protocol", "missing protocol (tcp, udp or sctp)");
   const p = v.toLowerCase();
   if (!PROTOCOLS.includes(p as PortProtocol)) m.fail("protocol", `unsupported protocol ${JSON.stringify(v)} (tcp, udp or sctp)`);
   return p as PortProtocol;

@@ -16,8 +16,8 @@ describe("parseConfig", () => {
     expect(c).toMatchObject({ snat: true, masqAll: false, markMasqBit: 13, mappings: [], conditionsV4: [], backend: undefined });
   });
 
-  it("parse: protocol in any case or absent -> lower-case, tcp by default; hostIP kept", () => {
-    const c = parseConfig(conf({}, [{ hostPort: 80, containerPort: 8080, protocol: "UDP", hostIP: "10.0.0.1" }, { hostPort: 81, containerPort: 81 }]));
+  it("parse: protocol in any case -> lower-case; hostIP kept", () => {
+    const c = parseConfig(conf({}, [{ hostPort: 80, containerPort: 8080, protocol: "UDP", hostIP: "10.0.0.1" }, { hostPort: 81, containerPort: 81, protocol: "Tcp" }]));
     expect(c.mappings).toEqual([
       { hostPort: 80, containerPort: 8080, protocol: "udp", hostIP: "10.0.0.1" },
       { hostPort: 81, containerPort: 81, protocol: "tcp" },
@@ -26,8 +26,11 @@ describe("parseConfig", () => {
 
   it.each([
     ["unknown protocol", [{ hostPort: 80, containerPort: 80, protocol: "icmp" }], /unsupported protocol "icmp"/],
-    ["host port 0", [{ hostPort: 0, containerPort: 80 }], /Invalid host port number: 0/],
-    ["host port 70000", [{ hostPort: 70000, containerPort: 80 }], /Invalid host port number: 70000/],
+    ["missing protocol (the reference fails too)", [{ hostPort: 80, containerPort: 80 }], /runtimeConfig.portMappings\[0\].protocol: missing protocol \(tcp, udp or sctp\)$/],
+    ["empty protocol", [{ hostPort: 80, containerPort: 80, protocol: "" }], /portMappings\[0\].protocol: missing protocol/],
+    ["null protocol", [{ hostPort: 80, containerPort: 80, protocol: null }], /portMappings\[0\].protocol: missing protocol/],
+    ["host port 0", [{ hostPort: 0, containerPort: 80, protocol: "tcp" }], /Invalid host port number: 0/],
+    ["host port 70000", [{ hostPort: 70000, containerPort: 80, protocol: "tcp" }], /Invalid host port number: 70000/],
     ["negative container port", [{ hostPort: 80, containerPort: -1 }], /Invalid container port number: -1/],
     ["fractional port", [{ hostPort: 80.5, containerPort: 80 }], /runtimeConfig.portMappings\[0\].hostPort: expected an integer, got 80.5/],
     ["string port", [{ hostPort: "80", containerPort: 80 }], /runtimeConfig.portMappings\[0\].hostPort: expected an integer, got "80"/],
@@ -62,7 +65,7 @@ describe("parseConfig", () => {
       { hostPort: 8080, containerPort: 80, protocol: "tcp" },
       { hostPort: 53, containerPort: 53, protocol: "udp", hostIP: "127.0.0.1" },
     ]);
-    expect(parseConfig(conf({ RuntimeConfig: { PortMappings: [{ hostPort: 81, containerPort: 80 }] } })).mappings).toHaveLength(1);
+    expect(parseConfig(conf({ RuntimeConfig: { PortMappings: [{ hostPort: 81, containerPort: 80, protocol: "tcp" }] } })).mappings).toHaveLength(1);
   });
 
   it("parse: count-only (DEL) -> invalid mapping content ignored, count kept", () => {

@@ -80,9 +80,10 @@ describe("portmap verbs", () => {
 
   it.each([
     ["unknown protocol", { hostPort: 1, containerPort: 1, protocol: "gre" }],
-    ["port 0", { hostPort: 0, containerPort: 1 }],
-    ["port 70000", { hostPort: 70000, containerPort: 1 }],
-    ["negative", { hostPort: -5, containerPort: 1 }],
+    ["missing protocol", { hostPort: 1, containerPort: 1 }],
+    ["port 0", { hostPort: 0, containerPort: 1, protocol: "tcp" }],
+    ["port 70000", { hostPort: 70000, containerPort: 1, protocol: "tcp" }],
+    ["negative", { hostPort: -5, containerPort: 1, protocol: "tcp" }],
   ])("add: %s -> error 7 before any firewall call", async (_n, m) => {
     const f = fakeDeps();
     expect((await rejects(cmdAdd(ctx({}, [m]), f.deps))).code).toBe(7);
@@ -98,7 +99,7 @@ describe("portmap verbs", () => {
   it("add: hostIP of a family the container lacks -> error 7, nothing touched", async () => {
     const f = fakeDeps();
     const v4only: Result = { cniVersion: "1.1.0", ips: [{ address: "10.88.0.5/16" }] };
-    const e = await rejects(cmdAdd(ctx({}, [{ hostPort: 80, containerPort: 80, hostIP: "fd00::1" }], v4only), f.deps));
+    const e = await rejects(cmdAdd(ctx({}, [{ hostPort: 80, containerPort: 80, protocol: "tcp", hostIP: "fd00::1" }], v4only), f.deps));
     expect(e.code).toBe(7);
     expect(f.calls).toEqual([]);
   });
