@@ -5,12 +5,13 @@ import { readSync, statSync, writeSync } from "node:fs";
 import type { Plugin } from "./shared/cni/plugin.ts";
 import { registerInProcess } from "./shared/cni/delegate.ts";
 import { FatalError, internalError } from "./shared/cni/errors.ts";
+import { MAX_TEARDOWN_CONFIG_BYTES } from "./shared/cni/json.ts";
 import { runPlugin } from "./shared/cni/skel.ts";
 import { crashPoint } from "./shared/crash.ts";
 import { runExitHooks } from "./shared/sys/exit-hooks.ts";
 import { PLUGIN_LOADERS, PLUGIN_NAMES, SUBCOMMANDS, notImplemented } from "./plugins/registry.ts";
 
-const MAX_STDIN = 1 << 20;
+const MAX_STDIN = MAX_TEARDOWN_CONFIG_BYTES; // the largest any verb accepts; skel applies each verb's own
 
 function invokedName(): string {
   const argv0 = process.argv0 || "tscni";

@@ -13,8 +13,8 @@ import { parseDNS, parsePrevResult } from "./version.ts";
 const DEFAULT_CONFIG_VERSION = "0.1.0";
 
 /** Decodes stdin into a JSON object: error 6 when too large, not UTF-8, not JSON, or not an object. */
-export function decodeConfig(stdin: Uint8Array): JsonObject {
-  const value = parseJsonBytes(stdin, "network config");
+export function decodeConfig(stdin: Uint8Array, limit?: number): JsonObject {
+  const value = parseJsonBytes(stdin, "network config", limit);
   // Go unmarshals `null` into the zero config: the reference then fails on its missing name (7)
   if (value === null) return {};
   if (!isObject(value)) throw decodingFailure("error unmarshall network config: not a JSON object");

@@ -3,8 +3,20 @@
 // Out: text laid out the way Go's encoding/json prints it (the reference plugins' stdout).
 import { decodingFailure } from "./errors.ts";
 
-/** Largest accepted stdin config (1 MiB). Real configs, prevResult included, are a few KiB. */
+/** Largest accepted stdin config for ADD and STATUS (1 MiB). Real configs, prevResult included, are a few KiB. */
 export const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Largest accepted stdin config for DEL, CHECK and GC (16 MiB): they carry what ADD accepted plus the
+ * chain's final result (prevResult) or the valid-attachments list, which may be larger than ADD's
+ * 1 MiB; refusing them would leave an attachment that can never be deleted.
+ */
+export const MAX_TEARDOWN_CONFIG_BYTES = 16 << 20;
+
+/** The stdin limit of a verb (CNI_COMMAND as given; unknown verbs get the ADD limit). */
+export function maxConfigBytes(verb: string | undefined): number {
+  return verb === "DEL" || verb === "CHECK" || verb === "GC" ? MAX_TEARDOWN_CONFIG_BYTES : MAX_CONFIG_BYTES;
+}
 
 /** Keys refused at any depth of untrusted JSON (prototype pollution). */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
@@ -16,9 +28,9 @@ export function isObject(v: unknown): v is JsonObject {
 }
 
 /** Decodes UTF-8 bytes into a JSON value; throws CniError 6 on size, encoding, syntax or forbidden keys. */
-export function parseJsonBytes(bytes: Uint8Array, what = "network config"): unknown {
-  if (bytes.length > MAX_CONFIG_BYTES) {
-    throw decodingFailure(`error unmarshall ${what}: input exceeds ${MAX_CONFIG_BYTES} bytes`);
+export function parseJsonBytes(bytes: Uint8Array, what = "network config", limit = MAX_CONFIG_BYTES): unknown {
+  if (bytes.length > limit) {
+    throw decodingFailure(`error unmarshall ${what}: input exceeds ${limit} bytes`);
   }
   return parseJsonText(decodeUtf8(bytes, what), what);
 }

@@ -24,14 +24,14 @@ import {
   ioFailure,
   type CniError,
 } from "./errors.ts";
-import { goCompactLine, goIndent, goQuote, goQuoteList, type JsonObject } from "./json.ts";
+import { goCompactLine, goIndent, goQuote, goQuoteList, maxConfigBytes, type JsonObject } from "./json.ts";
 import type { CmdContext, GcContext, Plugin, StatusContext, Verb } from "./plugin.ts";
 import { ConfigReader } from "./reader.ts";
 import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, highestVersion, versionAtLeast } from "./version.ts";
 
 export interface SkelIO {
   env: Readonly<Record<string, string | undefined>>;
-  /** the whole stdin (the caller may stop reading past MAX_CONFIG_BYTES; longer input is rejected) */
+  /** the whole stdin (the caller may stop reading past MAX_TEARDOWN_CONFIG_BYTES; longer input is rejected) */
   readStdin(): Uint8Array;
   stdout(s: string): void;
   stderr(s: string): void;
@@ -139,7 +139,7 @@ function requestedVersion(io: SkelIO, state: CallState): string | undefined {
 async function runVerb(plugin: Plugin, io: SkelIO, command: Verb, state: CallState): Promise<void> {
   const env = readEnv(io.env, command);
   const stdin = readStdin(io);
-  const raw = decodeConfig(stdin);
+  const raw = decodeConfig(stdin, maxConfigBytes(command));
   state.version = knownVersion(raw);
   state.metricsFile = metricsFileOf(raw);
   networkName(raw);

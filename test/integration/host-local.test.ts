@@ -339,4 +339,18 @@ runRef("host-local vs reference /usr/lib/cni/host-local", () => {
     expect(ipFiles()).toEqual([]);
     expect(ok(ref({ command: "ADD", config: undefined, stdin })).ips[0].address).toBe("10.40.0.2/24");
   });
+
+  it("del/check: stdin over 1 MiB (a prevResult with 36000 routes) -> accepted (limit 16 MiB), IP released; 17 MiB -> error 6", () => {
+    const c = conf({ subnet: "10.41.0.0/24" });
+    const added = ok(ours({ command: "ADD", config: c }));
+    const routes = Array.from({ length: 36_000 }, (_, i) => ({ dst: `10.${(i >> 8) & 255}.${i & 255}.0/24`, gw: "10.41.0.1" }));
+    const stdin = JSON.stringify({ ...c, prevResult: { ...added, routes } });
+    expect(stdin.length).toBeGreaterThan(1 << 20);
+    ok(ours({ command: "CHECK", config: undefined, stdin }));
+    expect(ipFiles()).toEqual(["10.41.0.2"]);
+    ok(ours({ command: "DEL", config: undefined, stdin }));
+    expect(ipFiles()).toEqual([]);
+    const over = ours({ command: "DEL", config: undefined, stdin: JSON.stringify({ ...c, pad: "x".repeat(17 << 20) }) });
+    expect([over.code, over.json?.code, over.json?.msg]).toEqual([1, 6, `error unmarshall network config: input exceeds ${16 << 20} bytes`]);
+  });
 });

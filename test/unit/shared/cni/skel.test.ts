@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CniError, FatalError, StepErrors, internalError, invalidConfig, stepFailures, tryAgainLater, unknownContainer } from "../../../../shared/cni/errors.ts";
-import { MAX_CONFIG_BYTES } from "../../../../shared/cni/json.ts";
+import { MAX_CONFIG_BYTES, MAX_TEARDOWN_CONFIG_BYTES } from "../../../../shared/cni/json.ts";
 import { codePrecedence, runPlugin, toCniError } from "../../../../shared/cni/skel.ts";
 import { ADD_ENV, ALL, RESULT, conf, fakePlugin, run } from "./harness.ts";
 
@@ -236,6 +236,22 @@ describe("stdin and config errors", () => {
     const out = await run(plugin, ADD_ENV, huge);
     expect(out.json).toMatchObject({ code: 6, msg: `error unmarshall network config: input exceeds ${MAX_CONFIG_BYTES} bytes` });
     expect(calls.add).toHaveLength(0);
+  });
+
+  it("config: DEL, CHECK and GC over 1 MiB (a big prevResult, a long valid list) -> accepted up to 16 MiB; ADD refused", async () => {
+    const routes = Array.from({ length: 40_000 }, (_, i) => ({ dst: `10.${i >> 8 & 255}.${i & 255}.0/24`, gw: "10.1.0.1" }));
+    const prevResult = { ...RESULT, routes };
+    const big = conf({ prevResult, "cni.dev/valid-attachments": [] }, "1.1.0");
+    expect(big.length).toBeGreaterThan(MAX_CONFIG_BYTES);
+    const { plugin, calls } = fakePlugin();
+    expect((await run(plugin, ADD_ENV, big)).json).toMatchObject({ code: 6, msg: `error unmarshall network config: input exceeds ${MAX_CONFIG_BYTES} bytes` });
+    expect((await run(plugin, withVerb("DEL"), big)).code).toBe(0);
+    expect((await run(plugin, withVerb("CHECK"), big)).code).toBe(0);
+    expect((await run(plugin, GC_ENV, big)).code).toBe(0);
+    expect([calls.add.length, calls.del.length, calls.check.length, calls.gc.length]).toEqual([0, 1, 1, 1]);
+    expect(calls.del[0]!.conf.prevResult?.routes).toHaveLength(40_000);
+    const huge = new Uint8Array(MAX_TEARDOWN_CONFIG_BYTES + 1).fill(0x20);
+    expect((await run(plugin, withVerb("DEL"), huge)).json).toMatchObject({ code: 6, msg: `error unmarshall network config: input exceeds ${MAX_TEARDOWN_CONFIG_BYTES} bytes` });
   });
 
   it("config: stdin `null` -> error 7 (missing network name, as the reference), plugin not called", async () => {
