@@ -90,7 +90,7 @@ async function delegate(type: string, verb: Verb, ctx: DelegateContext, deps: De
   const self = loader !== undefined && isSameFile(path, deps);
   const out = self ? await runInProcess(loader, env, ctx.stdin) : deps.exec(path, env, ctx.stdin);
   if (out.stderr.length > 0) deps.forwardStderr(out.stderr);
-  if (out.exitCode !== 0) throw pluginError(out);
+  if (out.exitCode !== 0) throw pluginError(out, path);
   return out.stdout;
 }
 
@@ -140,27 +140,29 @@ async function runInProcess(loader: PluginLoader, env: Record<string, string>, s
 
 /**
  * The reference's pluginErr: the delegate's error object, else a message built from its output. Never
- * an empty msg: a silent or killed delegate is named by its exit status or signal (in msg, or in
- * details beside the reference's stderr message), and an error object without msg gets one.
+ * an empty msg: a silent or killed delegate is named by its path and by its exit status or signal (in
+ * msg, or in details beside its stderr), and an error object without msg gets one. The reference says
+ * "netplugin failed ..." without naming which plugin.
  */
-function pluginError(out: PluginOutput): CniError {
+function pluginError(out: PluginOutput, path: string): CniError {
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
   const status = exitStatus(out);
+  const who = `plugin ${path}`;
   if (stdout.trim() === "") {
-    if (stderr === "") return internalError(`netplugin failed with no error message: ${status}`);
-    return internalError(`netplugin failed: ${goQuote(stderr)}`, status);
+    if (stderr === "") return internalError(`${who} failed with no error message: ${status}`);
+    return internalError(`${who} failed: ${goQuote(stderr)}`, status);
   }
   try {
     // types.Error's fields, matched like Go's encoding/json; a field of the wrong type reads as unset
     const r = ConfigReader.of(parseJsonBytes(out.stdout, "plugin error"), { error: internalError });
     const field = (name: string): unknown => r.value(name)?.value;
     const said = stderr === "" ? "" : `: ${goQuote(stderr)}`;
-    const fallback = `netplugin failed with code ${String(field("code") ?? "none")} and no error message: ${status}${said}`;
+    const fallback = `${who} failed with code ${String(field("code") ?? "none")} and no error message: ${status}${said}`;
     return fromErrorObject(field("code"), stringOf(field("msg")), stringOf(field("details")), fallback);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return internalError(`netplugin failed but error parsing its diagnostic message ${goQuote(stdout)}: ${why}`, status);
+    return internalError(`${who} failed but error parsing its diagnostic message ${goQuote(stdout)}: ${why}`, status);
   }
 }
 

@@ -28,7 +28,7 @@ import {
   World,
   type Json,
 } from "./bridge-world.ts";
-import { createNetns, deleteAllNetns, expectOk, hasReference, kernelHas, REF_DIR, runPlugin, tempDir, type TestNetns } from "./harness.ts";
+import { BIN_DIR, createNetns, deleteAllNetns, expectOk, hasReference, kernelHas, REF_DIR, runPlugin, tempDir, type TestNetns } from "./harness.ts";
 
 const vlanFiltering = kernelHas("bridge-vlan-filtering");
 
@@ -108,6 +108,27 @@ describe.skipIf(!isRoot || !hasBinary)("bridge (compiled binary, private netns)"
       expect(links(w.node).length).toBe(before);
       expect(w.reserved()).toEqual([]);
       for (const bridge of ["", "bad/name", "a-very-long-bridge-name"]) expectOk(w.call("DEL", w.conf({ bridge }), { pod, cid: "empty" }));
+    });
+
+    it("del: IPAM config error -> the same code 7 as ADD, in-process and with host-local exec'd", () => {
+      const pod = w.pod();
+      const d = tempDir("brw");
+      try {
+        // a wrapper script has its own inode, so bridge execs it instead of running host-local in-process
+        writeFileSync(join(d.path, "host-local"), `#!/bin/sh\nexec '${join(BIN_DIR, "tscni")}' host-local\n`);
+        chmodSync(join(d.path, "host-local"), 0o755);
+        for (const path of [undefined, d.path]) {
+          for (const ipam of [v4Ipam("bogus"), v4Ipam("10.88.0.0/24", { rangeStart: "10.99.0.1" }), { type: "host-local" }]) {
+            const conf = w.conf({}, ipam);
+            const add = w.call("ADD", conf, { pod, cid: "bad-ipam", path });
+            const del = w.call("DEL", conf, { pod, cid: "bad-ipam", path });
+            expect([add.code, add.json.code, del.code, del.json.code], `${path} ${JSON.stringify(ipam)}: ${del.stdout}`).toEqual([1, 7, 1, 7]);
+            expect(del.json.msg).toBe(`release IP: ${add.json.msg}`);
+          }
+        }
+      } finally {
+        d.remove();
+      }
     });
 
     it("add: bridge custom -> that bridge, no cni0", () => {

@@ -387,14 +387,15 @@ echo '{"cniVersion":"1.0.0","code":11,"msg":"store busy","details":"lock held"}'
     expect(veths(p.node)).toEqual([]);
   });
 
-  it("add: IPAM killed by a signal or silent -> the message names the signal or exit status and stderr", () => {
+  it("add/del: IPAM killed by a signal or silent -> the message names the plugin, its signal or exit status and stderr", () => {
     const p = newPod({ ipamType: "dies" });
     const fake = scratch();
     const call = { ...p, path: `${fake}:${BIN_DIR}` };
     writeFakeIpam(fake, "dies", "kill -9 $$");
-    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: "netplugin failed with no error message: signal: SIGKILL" });
+    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: `plugin ${fake}/dies failed with no error message: signal: SIGKILL` });
+    expect(cni("DEL", call).json).toMatchObject({ code: 999, msg: `release IP: plugin ${fake}/dies failed with no error message: signal: SIGKILL` });
     writeFakeIpam(fake, "dies", "echo 'lost my store' >&2; exit 3");
-    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: 'netplugin failed: "lost my store\\n"', details: "exit status 3" });
+    expect(cni("ADD", call).json).toMatchObject({ code: 999, msg: `plugin ${fake}/dies failed: "lost my store\\n"`, details: "exit status 3" });
     expect(veths(p.node)).toEqual([]);
     expect(link(p.pod, "eth0")).toBeUndefined();
   });

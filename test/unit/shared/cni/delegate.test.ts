@@ -132,20 +132,20 @@ describe("exec path", () => {
 
   it("error: no stdout -> stderr quoted, or exit status when silent", async () => {
     const quiet = fakeDeps({ "/a/ipam-x": "2:2" }, fail("", "", 2)).deps;
-    expect((await caught(delegateDel("ipam-x", ctx(), quiet))).msg).toBe("netplugin failed with no error message: exit status 2");
+    expect((await caught(delegateDel("ipam-x", ctx(), quiet))).msg).toBe("plugin /a/ipam-x failed with no error message: exit status 2");
     const noisy = fakeDeps({ "/a/ipam-x": "2:2" }, fail("", "panic: x\n")).deps;
-    expect((await caught(delegateDel("ipam-x", ctx(), noisy))).msg).toBe('netplugin failed: "panic: x\\n"');
+    expect((await caught(delegateDel("ipam-x", ctx(), noisy))).msg).toBe('plugin /a/ipam-x failed: "panic: x\\n"');
   });
 
-  it("error: killed or silent delegate -> never an empty msg; signal or exit status named, stderr kept", async () => {
+  it("error: killed or silent delegate -> never an empty msg; the plugin's path and its signal or exit status named, stderr kept", async () => {
     const killed = (stderr: string): PluginOutput => ({ ...fail("", stderr), signal: "SIGKILL" });
     const table: [PluginOutput, { code: number; msg: string; details: string }][] = [
-      [killed(""), { code: 999, msg: "netplugin failed with no error message: signal: SIGKILL", details: "" }],
-      [killed("oom\n"), { code: 999, msg: 'netplugin failed: "oom\\n"', details: "signal: SIGKILL" }],
-      [fail("", "", 3), { code: 999, msg: "netplugin failed with no error message: exit status 3", details: "" }],
-      [fail("", "panic\n", 2), { code: 999, msg: 'netplugin failed: "panic\\n"', details: "exit status 2" }],
-      [fail('{"code":11}', "locked\n"), { code: 11, msg: 'netplugin failed with code 11 and no error message: exit status 1: "locked\\n"', details: "" }],
-      [fail('{"msg":""}'), { code: 999, msg: "netplugin failed with code none and no error message: exit status 1", details: "" }],
+      [killed(""), { code: 999, msg: "plugin /a/ipam-x failed with no error message: signal: SIGKILL", details: "" }],
+      [killed("oom\n"), { code: 999, msg: 'plugin /a/ipam-x failed: "oom\\n"', details: "signal: SIGKILL" }],
+      [fail("", "", 3), { code: 999, msg: "plugin /a/ipam-x failed with no error message: exit status 3", details: "" }],
+      [fail("", "panic\n", 2), { code: 999, msg: 'plugin /a/ipam-x failed: "panic\\n"', details: "exit status 2" }],
+      [fail('{"code":11}', "locked\n"), { code: 11, msg: 'plugin /a/ipam-x failed with code 11 and no error message: exit status 1: "locked\\n"', details: "" }],
+      [fail('{"msg":""}'), { code: 999, msg: "plugin /a/ipam-x failed with code none and no error message: exit status 1", details: "" }],
       [fail('{"code":-4,"msg":"odd"}'), { code: 999, msg: "odd", details: "" }],
       [fail('{"code":1.5,"msg":"odd"}'), { code: 999, msg: "odd", details: "" }],
     ];
@@ -159,7 +159,7 @@ describe("exec path", () => {
     const { deps } = fakeDeps({ "/a/ipam-x": "2:2" }, fail("oops"));
     const e = await caught(delegateCheck("ipam-x", ctx(), deps));
     expect(e.code).toBe(999);
-    expect(e.msg).toMatch(/^netplugin failed but error parsing its diagnostic message "oops": /);
+    expect(e.msg).toMatch(/^plugin \/a\/ipam-x failed but error parsing its diagnostic message "oops": /);
   });
 
   it("verbs: DEL/CHECK/GC/STATUS and undo -> CNI_COMMAND set accordingly", async () => {
