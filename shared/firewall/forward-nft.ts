@@ -26,11 +26,29 @@ function missingStructure(nft: NftRunner, adminChain: string): string[] {
   return parts;
 }
 
+/**
+ * The container's rules in place of any it already has (a repeated ADD, e.g. a runtime retry or a
+ * network reload, must not add a second copy): its tagged rules are read (comment pre-filter) and
+ * deleted by handle in the same transaction that adds the new ones.
+ */
+function replaceText(nft: NftRunner, tag: string, rules: string): string {
+  const held = nft.rules("inet", NFT_FW_TABLE, CNI_FORWARD, { commentPrefix: tag }).filter((r) => r.comment === tag).map((r) => r.handle);
+  return [held.length ? deleteRulesText("inet", NFT_FW_TABLE, CNI_FORWARD, held) : "", rules].filter(Boolean).join("\n");
+}
+
 export function setupForwardNft(nft: NftRunner, s: ForwardSetup, ips: readonly string[]): void {
+  const tag = containerTag(s.network, s.containerId);
   const rules = ips.flatMap((ip) => containerRules(s.network, s.containerId, ip)).map((r) => nftRuleText(r)).join("\n");
-  if (nft.chainExists("inet", NFT_FW_TABLE, s.adminChain) && (!rules || nft.run(rules).ok)) return;
-  const text = [...missingStructure(nft, s.adminChain), rules].filter(Boolean).join("\n");
-  if (text) run(nft, `set up forward rules for ${s.containerId}`, text);
+  if (nft.chainExists("inet", NFT_FW_TABLE, s.adminChain)) {
+    const text = replaceText(nft, tag, rules);
+    if (!text || nft.run(text).ok) return;
+  }
+  // Structure missing (first use, a flush) or the transaction raced a concurrent DEL: read and apply again
+  // under the node's firewall lock, so two first ADDs do not both insert the admin jump.
+  nft.exclusive(() => {
+    const text = [...missingStructure(nft, s.adminChain), replaceText(nft, tag, rules)].filter(Boolean).join("\n");
+    if (text) run(nft, `set up forward rules for ${s.containerId}`, text);
+  });
 }
 
 /** Deletes the rules of `chain` that `pick` selects, read with a comment pre-filter; one retry on a race. */
@@ -70,10 +88,15 @@ export function checkForwardNft(nft: NftRunner, s: ForwardSetup, ips: readonly s
 export function setupIngressNft(nft: NftRunner, p: IngressPolicySetup): void {
   const tag = ingressTag(p.network, p.policy, p.bridge);
   // the bridge's rules are written in one transaction: its stage-2 rule stands for all of them
-  if (nft.rules("inet", NFT_FW_TABLE, STAGE2, { commentPrefix: tag }).some((r) => r.comment === tag)) return;
-  const base = nft.chainExists("inet", NFT_FW_TABLE, NFT_FW_BASE) ? [] : [nftSkeletonText()];
-  const rules = isolationBridgeRules(p.network, p.bridge, p.policy).map((r) => nftRuleText(r));
-  run(nft, `set up ingress policy ${p.policy} for bridge ${p.bridge}`, [...base, ...rules].join("\n"));
+  const present = () => nft.rules("inet", NFT_FW_TABLE, STAGE2, { commentPrefix: tag }).some((r) => r.comment === tag);
+  if (present()) return;
+  // checked again under the node's firewall lock: the first pods of a bridge, ADDed at once, wrote them twice
+  nft.exclusive(() => {
+    if (present()) return;
+    const base = nft.chainExists("inet", NFT_FW_TABLE, NFT_FW_BASE) ? [] : [nftSkeletonText()];
+    const rules = isolationBridgeRules(p.network, p.bridge, p.policy).map((r) => nftRuleText(r));
+    run(nft, `set up ingress policy ${p.policy} for bridge ${p.bridge}`, [...base, ...rules].join("\n"));
+  });
 }
 
 export function gcForwardNft(nft: NftRunner, network: string, valid: ReadonlySet<string>): void {

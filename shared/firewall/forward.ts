@@ -51,8 +51,9 @@ function byPlacement(ipt: IptablesRunner, s: ForwardSetup, onIptables: (family: 
   if (native.length) onNft(native);
 }
 
+/** iptables writes are read (-save), decided, then committed: two at once would both add what is missing. */
 export function setupForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
-  byPlacement(ipt, s, (family, f, ips) => setupForwardIptables(ipt, family, f, s, ips), (ips) => setupForwardNft(nft, s, ips));
+  byPlacement(ipt, s, (family, f, ips) => nft.exclusive(() => setupForwardIptables(ipt, family, f, s, ips)), (ips) => setupForwardNft(nft, s, ips));
 }
 
 export function checkForward(nft: NftRunner, ipt: IptablesRunner, s: ForwardSetup): void {
@@ -73,7 +74,7 @@ export function setupIngressPolicy(nft: NftRunner, ipt: IptablesRunner, p: Ingre
   for (const family of p.families) {
     const flavors = ipt.flavorsWith(family, FORWARD);
     if (flavors.length === 0) native = true;
-    for (const f of flavors) setupIngressIptables(ipt, family, f, p);
+    for (const f of flavors) nft.exclusive(() => setupIngressIptables(ipt, family, f, p));
   }
   if (native) setupIngressNft(nft, p);
 }

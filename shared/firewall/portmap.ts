@@ -107,7 +107,7 @@ function structureIntact(nft: NftRunner, family: Family, conditions: readonly st
   const entryOk = ["prerouting", "output"].every((c) => byChain.get(c)?.length === 1 && byChain.get(c)![0]!.comment === entry);
   const want = ownRuleCounts(family);
   const own = (c: string) => (byChain.get(c) ?? []).filter((r) => c === "hostports_all" || r.comment === OWN_RULE_COMMENT).length;
-  // at least: two first ADDs racing on a fresh node both add the lookup rules (a duplicate is harmless)
+  // at least: nodes set up before the lock may hold duplicates (harmless: the first copy matches)
   return entryOk && Object.entries(want).every(([c, n]) => own(c) >= n);
 }
 
@@ -195,8 +195,14 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
     const text = plans.map((p) => addElementsText(p, owner.comment)).filter(Boolean).join("\n");
     if (!text || nft.run(text).ok) return;
   }
-  // Read, plan, apply as one transaction. A concurrent ADD repairing the same structure can make the
-  // transaction fail (a rule it deleted by handle is gone): read again and re-plan, a bounded number of times.
+  // Read, plan, apply as one transaction, under the node's firewall lock: racing first ADDs on a fresh
+  // node each saw the structure missing and each added the lookup rules (`add rule` is not idempotent).
+  // The one that waited reads the structure the other built. A transaction that still fails (a concurrent
+  // DEL, which takes no lock, removed an element) is read and planned again, a bounded number of times.
+  nft.exclusive(() => slowSetup(nft, plans, owner, setup.containerId));
+}
+
+function slowSetup(nft: NftRunner, plans: readonly FamilyPlan[], owner: Owner, containerId: string): void {
   for (let attempt = 1; ; attempt++) {
     const parts: string[] = [];
     const conflicts: PortConflict[] = [];
@@ -210,7 +216,7 @@ export function setupPortForward(nft: NftRunner, setup: PortForwardSetup, networ
     if (conflicts.length > 0) throw new PortConflictError(conflicts);
     const res = nft.run(parts.filter(Boolean).join("\n"));
     if (res.ok) return;
-    if (attempt >= SETUP_ATTEMPTS) throw new FirewallError(`set up port forwarding for ${setup.containerId}`, res.error);
+    if (attempt >= SETUP_ATTEMPTS) throw new FirewallError(`set up port forwarding for ${containerId}`, res.error);
   }
 }
 

@@ -5,7 +5,8 @@ import { NetlinkDecodeError } from "../netlink/codec/errors.ts";
 import { NetlinkError } from "../netlink/errors.ts";
 import { withNfHandle, type NfHandle } from "../netlink/nf/client.ts";
 import { getChain, getSet, getSetElem, getTable, listRules, listSetElems, listTableRules } from "../netlink/nf/nftables.ts";
-import { SysError } from "../sys/libc.ts";
+import { closeSync, openSync } from "node:fs";
+import { flock, LOCK_EX, SysError } from "../sys/libc.ts";
 import { nftBackend, runNft } from "../sys/nftables.ts";
 import { FirewallError, type NftRunner } from "./types.ts";
 
@@ -16,6 +17,27 @@ function read<T>(op: string, fn: (h: NfHandle) => T): T {
   } catch (e) {
     if (e instanceof NetlinkError || e instanceof SysError || e instanceof NetlinkDecodeError) throw new FirewallError(op, e.message);
     throw e;
+  }
+}
+
+/** The calling thread's netns: every process of one netns locks the same nsfs inode (another netns, another lock). */
+const NETNS_LOCK_PATH = "/proc/thread-self/ns/net";
+let lockDepth = 0;
+
+/** NftRunner.exclusive: flock on the netns file (closing the fd releases it); nested calls reuse the held lock. */
+function exclusive<T>(fn: () => T): T {
+  if (lockDepth > 0) return fn();
+  const fd = openSync(NETNS_LOCK_PATH, "r");
+  try {
+    flock(fd, LOCK_EX);
+    lockDepth++;
+    try {
+      return fn();
+    } finally {
+      lockDepth--;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -32,4 +54,5 @@ export const systemNft: NftRunner = {
     read(`get chain ${family} ${table} ${chain}`, (h) => getChain(h, family, table, chain) !== undefined),
   setExists: (family, table, set) => read(`get set ${family} ${table} ${set}`, (h) => getSet(h, family, table, set) !== undefined),
   available: () => nftBackend() !== "none",
+  exclusive,
 };

@@ -58,6 +58,13 @@ export interface NftRunner {
   setExists(family: NfFamily, table: string, set: string): boolean;
   /** Whether `run` can apply anything here (libnftables or the nft binary is installed). */
   available(): boolean;
+  /**
+   * Runs `fn` holding the node's firewall lock: an exclusive flock on this network namespace's nsfs
+   * file, so plugin processes of one netns that read, then build or repair shared structure (an nft
+   * `add rule` is not idempotent) do so one at a time. Reentrant within a process. Only slow paths
+   * (first use, repair, a repeated ADD) take it; the lock goes with the process if it dies.
+   */
+  exclusive<T>(fn: () => T): T;
 }
 
 /** One attachment of a container to a network (the GC / DEL identity of ipMasq rules). */

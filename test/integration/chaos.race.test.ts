@@ -144,11 +144,10 @@ describe("races", () => {
     }
   });
 
-  // Found by this file: on a fresh node, concurrent first portmap ADDs each see the base structure
-  // missing and each add the base rules (an nft "add rule" is not idempotent): 2-4 copies of every
-  // cni_hostport rule after 4 concurrent ADDs. Harmless for traffic (the first copy matches) but the
-  // ruleset is not what one ADD makes. Reported to the lead; kept here so the fix has its test.
-  it.skip("fresh node: 8 concurrent first portmap ADDs -> each base rule exactly once [open: racing creators duplicate portmap base rules]", async () => {
+  // Found by this file: on a fresh node, concurrent first portmap ADDs each saw the base structure
+  // missing and each added the base rules (an nft "add rule" is not idempotent): 25 lookup rules
+  // instead of 5 after 8 concurrent ADDs. Now the structure is built under the node's firewall lock.
+  it("fresh node: 8 concurrent first portmap ADDs -> each base rule exactly once", async () => {
     const node = await newNode("fresh");
     try {
       const prev = (i: number) => ({ cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: "/x" }], ips: [{ address: `10.9.0.${10 + i}/24`, interface: 0 }] });
@@ -158,9 +157,12 @@ describe("races", () => {
           runtimeConfig: { portMappings: [{ hostPort: 8000 + i, containerPort: 80, protocol: "tcp" }] } },
       })));
       expect(runs.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
-      const rules = (await snapshot(node.ns.path)).nft.filter((l) => l.includes('comment "tscni portmap"'));
+      const nft = (await snapshot(node.ns.path)).nft;
+      const rules = nft.filter((l) => l.includes('comment "tscni portmap"'));
       expect(rules.length).toBeGreaterThan(0);
       expect(rules.length).toBe(new Set(rules).size);
+      // the entry jumps: one in prerouting, one in output (the same text)
+      expect(nft.filter((l) => l.includes('comment "tscni portmap conditions'))).toHaveLength(2);
     } finally {
       await node.ns.delete();
     }

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN_DIR, deleteAllNetns, hasReference, REF_DIR, runPluginSync } from "./harness.ts";
+import { BIN_DIR, createNetns, deleteAllNetns, expectOk, hasReference, REF_DIR, runPlugin, runPluginSync } from "./harness.ts";
 import { FirewallLab, NODE_EXT, OUTSIDE } from "./firewall-lab.ts";
 
 const canRun = process.getuid?.() === 0 && existsSync(join(BIN_DIR, "firewall")) && existsSync("/usr/sbin/iptables");
@@ -150,6 +150,30 @@ describe.skipIf(!canRun)("firewall (compiled binary, node forward policy DROP)",
     for (const p of pods.slice(0, 2)) expect(l.ping(p.ns, OUTSIDE)).toBe(true);
     for (const p of pods) l.delPod(p);
     expect(l.iptablesSave()).not.toContain("tscni-fw");
+  }, T);
+
+  it("nftables-only node: 8 first firewall ADDs at once -> one admin jump; a repeated ADD -> still 3 rules per pod, not 6", async () => {
+    const l = newLab();
+    const pod = createNetns("fwr");
+    try {
+      const call = (i: number) => ({
+        plugin: "firewall", command: "ADD", node: l.node, containerId: `race${i}`, netns: pod.path, ifname: "eth0",
+        config: { cniVersion: "1.1.0", name: "fwnet", type: "firewall",
+          prevResult: { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: pod.path }], ips: [{ address: `10.77.0.${10 + i}/24`, interface: 0 }] } },
+      });
+      const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => runPlugin(call(i))));
+      expect(runs.filter((r) => r.code !== 0).map((r) => r.stdout)).toEqual([]);
+      expectOk(runPluginSync(call(0)));
+      expectOk(runPluginSync(call(0)));
+      const lines = nftTable(l).split("\n");
+      expect(lines.filter((x) => x.includes("jump CNI-ADMIN"))).toHaveLength(1);
+      expect(lines.filter((x) => x.includes("jump CNI-FORWARD"))).toHaveLength(1);
+      for (let i = 0; i < 8; i++) expect(lines.filter((x) => new RegExp(`\\b10\\.77\\.0\\.${10 + i}\\b.*"tscni-fw race${i} `).test(x)), `race${i}`).toHaveLength(3);
+      for (let i = 0; i < 8; i++) expectOk(runPluginSync({ ...call(i), command: "DEL" }));
+      expect(nftTable(l)).not.toContain("tscni-fw");
+    } finally {
+      pod.delete();
+    }
   }, T);
 
   it("gc: a stale container's rules go, a valid one's stay", () => {

@@ -8,6 +8,8 @@ export interface FakeNft extends NftRunner {
   readonly runs: string[];
   /** Every read, as "<kind> <family> <table> [<name>]". */
   readonly reads: string[];
+  /** One entry per exclusive() call: how many runs had happened when it was taken. */
+  readonly locks: number[];
 }
 
 type Run = { ok: boolean; output: string; error: string };
@@ -29,6 +31,7 @@ export function fakeNft(opts: { runs?: Run[] } & FakeState = {}): FakeNft {
   const runQueue = [...(opts.runs ?? [])];
   const runs: string[] = [];
   const reads: string[] = [];
+  const locks: number[] = [];
   const chains = opts.chains ?? {};
   const sets = opts.sets ?? {};
   const tables = new Set([...(opts.tables ?? []), ...Object.keys(chains).map(tableOf), ...Object.keys(sets).map(tableOf)]);
@@ -39,7 +42,12 @@ export function fakeNft(opts: { runs?: Run[] } & FakeState = {}): FakeNft {
   return {
     runs,
     reads,
+    locks,
     available: () => true,
+    exclusive: (fn) => {
+      locks.push(runs.length);
+      return fn();
+    },
     run(text) {
       runs.push(text);
       return runQueue.shift() ?? { ok: true, output: "", error: "" };

@@ -44,6 +44,7 @@ describe("setupPortForward", () => {
     expect(nft.runs).toHaveLength(1);
     expect(nft.runs[0]).toMatch(/^create element ip cni_hostport tscni_hostports \{ tcp \. 8080 comment "ctrB" : 10\.88\.0\.3 \. 80 \}/);
     expect(nft.runs[0]).not.toContain("delete");
+    expect(nft.locks).toEqual([]);
   });
   it("setup: port held by ctrA -> PortConflictError naming ctrA, nothing applied", () => {
     const nft = fakeNft({ runs: [FAIL], ...v4Table({ any: [mapElem(["tcp", 8080], ["10.88.0.2", 80], "ctrA")] }) });
@@ -66,6 +67,7 @@ describe("setupPortForward", () => {
     expect(nft.runs[0]).toContain("map @tscni_hostports");
     expect(nft.runs[0]).toContain('create element ip cni_hostport tscni_hostports { tcp . 8080 comment "ctrB"');
     expect(nft.reads).toEqual([`tableRules ${T}`, `table ${T}`]);
+    expect(nft.locks).toEqual([0]); // racing first ADDs on a fresh node each added the lookup rules
   });
   it("setup: nft flush table (chains emptied, maps and elements kept) -> entry chains and lookup rules rebuilt, maps kept", () => {
     const state = v4Table({ any: [mapElem(["tcp", 9999], ["10.88.0.2", 80], "ctrA")] });
