@@ -145,8 +145,8 @@ function nftFindings(r: NodeRecords, network: string | undefined): Finding[] {
 
 /**
  * Per-pod firewall state of the live attachments (netns present, or none recorded), checked with the
- * driver's CHECK and, with --fix, rebuilt by restorePodRules (masquerade, macspoofchk, port forwards;
- * their setup re-declares missing base chains): what an `nft flush ruleset` or a firewall reload broke.
+ * driver's CHECK and, with --fix, rebuilt by restorePodRules (masquerade, macspoofchk, port forwards,
+ * firewall forward rules; their setup re-declares missing base chains): what an `nft flush ruleset` or a firewall reload broke.
  */
 function ruleFindings(a: AuditArgs, r: NodeRecords): Finding[] {
   const fw = systemFirewall("nftables");

@@ -2,8 +2,8 @@
 // `nft flush table`/`flush ruleset` or a firewall reload removed it (ADD repairs only the base structure
 // it depends on, and only for the pod it adds). Source of truth: libcni's result cache (the conflist,
 // the capability args and the result of every attachment the runtime made). For each cached attachment:
-// bridge/ptp `ipMasq` rules, bridge `macspoofchk` and portmap's forwards are verified with the driver's
-// CHECK and rebuilt through its own setup when missing. Called by `tscni run gc` for the valid
+// bridge/ptp `ipMasq` rules, bridge `macspoofchk`, portmap's forwards and the firewall meta plugin's
+// forward rules are verified with the driver's CHECK and rebuilt through its own setup when missing. Called by `tscni run gc` for the valid
 // attachments and, later, by `tscni audit --fix`; acts on the calling thread's netns (the node's).
 import { buildNetConf } from "../../shared/cni/config.ts";
 import type { NetConf } from "../../shared/cni/plugin.ts";
@@ -12,6 +12,7 @@ import { parseResult } from "../../shared/cni/version.ts";
 import type { FirewallDriver, MasqAttachment } from "../../shared/firewall/types.ts";
 import { parseBridgeConfig } from "../../plugins/main/bridge/config.ts";
 import { parsePtpConfig } from "../../plugins/main/ptp/config.ts";
+import { parseConfig as parseFirewallConfig, resultFamilies, resultIPs } from "../../plugins/meta/firewall/config.ts";
 import { containerAddresses, parseConfig as parsePortmapConfig } from "../../plugins/meta/portmap/config.ts";
 import { buildSetup } from "../../plugins/meta/portmap/setup.ts";
 import { listCached, type CachedAttachment } from "../run/cache.ts";
@@ -22,7 +23,7 @@ export interface RestoredRule {
   readonly network: string;
   readonly containerId: string;
   readonly ifname: string;
-  /** "masquerade", "macspoofchk" or "portmap" */
+  /** "masquerade", "macspoofchk", "portmap" or "firewall" */
   readonly kind: string;
   /** present: CHECK passed, nothing written; restored: rebuilt; failed: see error */
   readonly outcome: "present" | "restored" | "failed";
@@ -113,7 +114,28 @@ function pluginPieces(fw: FirewallDriver, type: string, conf: NetConf, entry: Ca
   }
   if (type === "ptp") return parsePtpConfig(conf).ipMasq && ips.length ? [masq()] : [];
   if (type === "portmap") return portmapPieces(fw, conf, entry, result);
+  if (type === "firewall") return firewallPieces(fw, conf, entry, result);
   return [];
+}
+
+/**
+ * firewall meta plugin: the container's forward rules (checked like its CHECK) and, with an ingress
+ * policy, its bridge's isolation rules (idempotent: written only when missing) are rebuilt together.
+ */
+function firewallPieces(fw: FirewallDriver, conf: NetConf, entry: CachedAttachment, result: Result): Piece[] {
+  const cfg = parseFirewallConfig(conf);
+  const setup = { network: cfg.name, containerId: entry.containerId, ips: resultIPs(result), adminChain: cfg.adminChain };
+  if (setup.ips.length === 0) return [];
+  const bridge = result.interfaces?.[0]?.name;
+  const policy = cfg.ingressPolicy === "open" || !bridge ? undefined : cfg.ingressPolicy;
+  return [{
+    kind: "firewall",
+    check: () => fw.checkForward(setup),
+    setup: () => {
+      fw.setupForward(setup);
+      if (policy) fw.setupIngressPolicy({ network: cfg.name, bridge: bridge!, policy, families: resultFamilies(result) });
+    },
+  }];
 }
 
 function portmapPieces(fw: FirewallDriver, conf: NetConf, entry: CachedAttachment, result: Result): Piece[] {

@@ -3,7 +3,7 @@
 // one `add rule` batch; the table, chains and jumps are declared only when a targeted read finds them
 // missing. Rules are found again by their comment tag (DEL, GC) with targeted nfnetlink reads.
 import {
-  adminJump, CNI_FORWARD, containerRules, containerTag, hostAddress, isolationBridgeRules, NFT_FW_BASE, NFT_FW_TABLE,
+  ADMIN_COMMENT, adminJump, CNI_FORWARD, containerRules, containerTag, hostAddress, isolationBridgeRules, NFT_FW_BASE, NFT_FW_TABLE,
   nftRuleText, nftSkeletonText, ownerIn, parseContainerTag, parseIngressTag, STAGE1, STAGE2, TAG_PREFIX, networkTagOf, ingressTag,
 } from "./forward-rules.ts";
 import { masqMatchOf, reachesChain } from "./nft-expr.ts";
@@ -17,12 +17,22 @@ function run(nft: NftRunner, op: string, text: string): void {
   if (!res.ok) throw new FirewallError(op, res.error);
 }
 
-/** What the container's rules need that a targeted read says is missing: skeleton, admin chain + jump. */
+/** The base chain jumps to both of tscni's chains (gone after `nft flush table` or with the table). */
+function baseIntact(nft: NftRunner): boolean {
+  const base = nft.rules("inet", NFT_FW_TABLE, NFT_FW_BASE, { exprs: true });
+  return [STAGE1, CNI_FORWARD].every((c) => base.some((r) => reachesChain(r.exprs, c, "jump")));
+}
+
+/** CNI-FORWARD jumps to the admin chain (read with a comment pre-filter: the chain holds every pod's rules). */
+function adminJumpPresent(nft: NftRunner, adminChain: string): boolean {
+  return nft.rules("inet", NFT_FW_TABLE, CNI_FORWARD, { exprs: true, commentPrefix: ADMIN_COMMENT }).some((r) => reachesChain(r.exprs, adminChain, "jump"));
+}
+
+/** What the container's rules need that targeted reads say is missing: skeleton (base jumps), admin chain + jump. */
 function missingStructure(nft: NftRunner, adminChain: string): string[] {
   const parts: string[] = [];
-  if (!nft.chainExists("inet", NFT_FW_TABLE, NFT_FW_BASE)) parts.push(nftSkeletonText());
-  const jumps = nft.rules("inet", NFT_FW_TABLE, CNI_FORWARD, { exprs: true }).some((r) => reachesChain(r.exprs, adminChain, "jump"));
-  if (!jumps) parts.push(`add chain ${T} ${adminChain}`, nftRuleText(adminJump(adminChain), "insert"));
+  if (!baseIntact(nft)) parts.push(nftSkeletonText());
+  if (!adminJumpPresent(nft, adminChain)) parts.push(`add chain ${T} ${adminChain}`, nftRuleText(adminJump(adminChain), "insert"));
   return parts;
 }
 
@@ -39,7 +49,9 @@ function replaceText(nft: NftRunner, tag: string, rules: string): string {
 export function setupForwardNft(nft: NftRunner, s: ForwardSetup, ips: readonly string[]): void {
   const tag = containerTag(s.network, s.containerId);
   const rules = ips.flatMap((ip) => containerRules(s.network, s.containerId, ip)).map((r) => nftRuleText(r)).join("\n");
-  if (nft.chainExists("inet", NFT_FW_TABLE, s.adminChain)) {
+  // the structure is verified with two small reads (an operator's `nft flush table` leaves the chains
+  // empty: rules in an unreachable CNI-FORWARD would accept nothing)
+  if (baseIntact(nft) && adminJumpPresent(nft, s.adminChain)) {
     const text = replaceText(nft, tag, rules);
     if (!text || nft.run(text).ok) return;
   }

@@ -27,7 +27,7 @@ export const CNI_FORWARD = "CNI-FORWARD";
 export const STAGE1 = "CNI-ISOLATION-STAGE-1";
 export const STAGE2 = "CNI-ISOLATION-STAGE-2";
 const JUMP_COMMENT = "CNI firewall plugin rules";
-const ADMIN_COMMENT = "CNI firewall plugin admin overrides";
+export const ADMIN_COMMENT = "CNI firewall plugin admin overrides";
 export const TAG_PREFIX = "tscni-fw ";
 
 export type Family = "ip" | "ip6";

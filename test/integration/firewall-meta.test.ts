@@ -176,6 +176,30 @@ describe.skipIf(!canRun)("firewall (compiled binary, node forward policy DROP)",
     }
   }, T);
 
+  it.each(["iptables", "nftables"])("restore (%s node): the pod's forward rules flushed from outside -> `tscni run gc` puts them back, CHECK and traffic pass again", (where) => {
+    const l = newLab();
+    if (where === "iptables") l.node.exec("iptables", ["-P", "FORWARD", "DROP"]);
+    const conf = l.conflist({ name: "fwnet", bridge: "cnifw0", subnet: "10.77.0.0/24" });
+    const pod = l.addPod(conf);
+    expect(l.ping(pod.ns, OUTSIDE)).toBe(true);
+    if (where === "iptables") {
+      l.node.exec("iptables", ["-F", "CNI-FORWARD"]); // a firewall reload: the DROP policy stays, the accepts go
+      expect(l.ping(pod.ns, OUTSIDE)).toBe(false);
+    } else {
+      l.node.exec("nft", ["flush", "table", "inet", "cni_firewall"]);
+      expect(nftTable(l)).not.toContain("tscni-fw");
+    }
+    expect(l.check(pod).code).not.toBe(0);
+    const gc = l.gc(conf, [pod]);
+    expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+    expect(gc.stderr).toContain(`restored firewall of ${pod.cid}/eth0`);
+    expect(l.check(pod).code).toBe(0);
+    expect(l.ping(pod.ns, OUTSIDE)).toBe(true);
+    if (where === "iptables") expect(forwardRulesFor(l, pod.ip)).toHaveLength(3);
+    else expect(nftTable(l).split("\n").filter((x) => x.includes(`"tscni-fw ${pod.cid} `))).toHaveLength(3);
+    l.delPod(pod);
+  }, T);
+
   it("gc: a stale container's rules go, a valid one's stay", () => {
     const l = newLab();
     l.node.exec("iptables", ["-P", "FORWARD", "DROP"]);

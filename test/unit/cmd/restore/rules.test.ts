@@ -60,6 +60,17 @@ describe("restorePodRules", () => {
     expect(empty.empty()).toBe(true);
   });
 
+  it("restore: firewall meta plugin -> its forward rules checked, and rebuilt with the bridge's ingress policy when missing", () => {
+    const list = { ...conflist({ ipMasq: false, macspoofchk: false }), plugins: [...conflist({ ipMasq: false, macspoofchk: false }).plugins, { type: "firewall", ingressPolicy: "same-bridge", iptablesAdminChainName: "MY-ADMIN" }] };
+    cache(dir, "c1", "10.9.0.5", list);
+    const fw = new FakeFirewall();
+    expect(run(fw).map((r) => `${r.kind}:${r.outcome}`)).toEqual(["portmap:restored", "firewall:restored"]);
+    expect(fw.accepts.get("c1 net1")).toEqual({ network: "net1", containerId: "c1", ips: ["10.9.0.5"], adminChain: "MY-ADMIN" });
+    expect(fw.ingress.get("net1 br0")).toEqual({ network: "net1", bridge: "br0", policy: "same-bridge", families: ["ip"] });
+    expect(run(fw).map((r) => `${r.kind}:${r.outcome}`)).toEqual(["portmap:present", "firewall:present"]);
+    expect(run(new FakeFirewall(), { fix: false }).map((r) => `${r.kind}:${r.outcome}`)).toEqual(["portmap:failed", "firewall:failed"]);
+  });
+
   it("restore: include and network filters -> other attachments untouched; a broken entry -> failed, the rest done", () => {
     cache(dir, "c1", "10.9.0.5");
     cache(dir, "c2", "10.9.0.6", conflist({ ipMasq: false, macspoofchk: false }));

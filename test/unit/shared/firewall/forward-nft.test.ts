@@ -53,6 +53,17 @@ describe("setupForwardNft", () => {
     expect(nft.runs[0]).toContain(`insert rule ${T} CNI-FORWARD jump CNI-ADMIN`);
   });
 
+  it("add: after `nft flush table` (chains there, all empty) -> base jumps and admin jump rebuilt with the rules, under the lock", () => {
+    const empty = Object.fromEntries(Object.keys(table().chains!).map((k) => [k, [] as NftRuleInfo[]]));
+    const nft = fakeNft({ runs: [OK], chains: empty });
+    setupForwardNft(nft, s, s.ips);
+    expect(nft.locks).toEqual([0]);
+    expect(nft.runs).toHaveLength(1);
+    expect(nft.runs[0]).toContain(`add rule ${T} forward jump CNI-FORWARD`);
+    expect(nft.runs[0]).toContain(`insert rule ${T} CNI-FORWARD jump CNI-ADMIN`);
+    expect(nft.runs[0]).toContain(`add rule ${T} CNI-FORWARD ip saddr 10.88.0.5 accept`);
+  });
+
   it("add: the fast transaction fails (a concurrent DEL) -> read again under the lock, admin jump not inserted twice", () => {
     const nft = fakeNft({ runs: [FAIL, OK], ...table() });
     setupForwardNft(nft, s, s.ips);
