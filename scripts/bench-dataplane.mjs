@@ -452,28 +452,40 @@ function compareSettings(a, b, other) {
 
 const niced = (opt, argv) => (opt.nice ? ["nice", "-n", String(opt.nice), ...argv] : argv);
 
+/** inNs without blocking: both topologies can be measured at the same time. */
+function inNsAsync(ns, argv, timeout) {
+  return new Promise((res, rej) => {
+    const p = spawn("nsenter", [`--net=/run/netns/${ns}`, "--", ...argv], { stdio: ["ignore", "pipe", "pipe"], timeout });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => (code === 0 ? res(out) : rej(new Error(`${argv.join(" ")} in ${ns}: exit ${code}: ${err}${out.slice(0, 300)}`))));
+  });
+}
+
 /**
  * Throughput from pod 0 to dst (iperf3, one TCP stream) in Gbit/s, and per CPU-second of the sender and
  * receiver (iperf3's own CPU use, which includes the softirq work charged to them): the second figure
  * moves much less with the machine's load than the first.
  */
-function iperf(topo, dst, opt) {
+async function iperf(topo, dst, opt) {
   const argv = ["iperf3", "-c", dst, "-t", String(opt.iperfSeconds), "-J", "--connect-timeout", "5000"];
-  const end = JSON.parse(inNs(topo.pods[0], niced(opt, argv), { timeout: (opt.iperfSeconds + 30) * 1000 })).end;
+  const end = JSON.parse(await inNsAsync(topo.pods[0], niced(opt, argv), (opt.iperfSeconds + 30) * 1000)).end;
   const gbps = end.sum_received.bits_per_second / 1e9;
   const cpu = (end.cpu_utilization_percent.host_total + end.cpu_utilization_percent.remote_total) / 100;
   return { throughput: gbps, "throughput per CPU-second": gbps / cpu };
 }
-/** Mean ICMP echo round trip from pod 0 to dst in µs. */
-function ping(topo, dst, opt) {
-  const out = inNs(topo.pods[0], niced(opt, ["ping", "-q", "-n", "-c", String(opt.pings), "-i", "0.002", "-W", "2", dst]), { timeout: 60_000 });
-  const m = /= [\d.]+\/([\d.]+)\//.exec(out);
-  if (!m) throw new Error(`ping ${dst}: ${out}`);
-  return { "ping RTT": Number(m[1]) * 1000 };
+/** Median ICMP echo round trip from pod 0 to dst in µs (the median of the packets, not ping's mean: one late wake-up skews a mean). */
+async function ping(topo, dst, opt) {
+  const out = await inNsAsync(topo.pods[0], niced(opt, ["ping", "-n", "-c", String(opt.pings), "-i", "0.002", "-W", "2", dst]), 60_000);
+  const times = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
+  if (!times.length) throw new Error(`ping ${dst}: ${out.slice(-300)}`);
+  return { "ping RTT": median(times) };
 }
 /** Median one-byte TCP round trip from pod 0 to dst in µs. */
-function rr(topo, dst, opt) {
-  const out = inNs(topo.pods[0], peer(opt, "rr", dst, 5202, opt.rrCount), { timeout: 90_000 });
+async function rr(topo, dst, opt) {
+  const out = await inNsAsync(topo.pods[0], peer(opt, "rr", dst, 5202, opt.rrCount), 90_000);
   return { "TCP 1-byte round trip": JSON.parse(out.trim().split("\n").pop()).medianUs };
 }
 
@@ -486,20 +498,28 @@ async function startPeers(lab, topo, opt) {
 
 const UNITS = { throughput: "Gbit/s", "throughput per CPU-second": "Gbit", "ping RTT": "µs", "TCP 1-byte round trip": "µs" };
 
-/** One measurement on one path, tscni and hand-built back to back `reps` times (order alternating): a row per figure it yields. */
-function compare(topos, path, dst, measure, opt) {
+/**
+ * One measurement on one path, `reps` rounds of tscni and hand-built measured at the same time (so the
+ * machine's load hits both alike; --sequential: back to back, order alternating): a row per figure.
+ */
+async function compare(topos, path, dst, measure, opt) {
   const [t, h] = topos;
   const rounds = [];
   for (let r = 0; r < opt.reps; r++) {
+    if (!opt.sequential) {
+      const [a, b] = await Promise.all([measure(t, dst(t), opt), measure(h, dst(h), opt)]);
+      rounds.push({ tscni: a, hand: b });
+      continue;
+    }
     const round = {};
-    for (const topo of r % 2 ? [h, t] : [t, h]) round[topo === t ? "tscni" : "hand"] = measure(topo, dst(topo), opt);
+    for (const topo of r % 2 ? [h, t] : [t, h]) round[topo === t ? "tscni" : "hand"] = await measure(topo, dst(topo), opt);
     rounds.push(round);
   }
   return Object.keys(rounds[0].tscni).map((metric) => {
     const samples = { tscni: rounds.map((x) => x.tscni[metric]), hand: rounds.map((x) => x.hand[metric]) };
     const pairs = rounds.map((x) => x.tscni[metric] / x.hand[metric]);
     const row = { path, metric, unit: UNITS[metric], tscni: median(samples.tscni), hand: median(samples.hand), samples, pairRatios: pairs, load: loadavg()[0] };
-    row.ratio = median(pairs); // median of back-to-back ratios: drift in the machine's load cancels within a pair
+    row.ratio = median(pairs); // median of the rounds' ratios: the load cancels within a round
     row.within5 = Math.abs(row.ratio - 1) <= 0.05;
     log(`  dataplane: ${path} ${metric}: tscni ${row.tscni.toFixed(2)} ${row.unit}, hand-built ${row.hand.toFixed(2)} ${row.unit}, paired ratio ${row.ratio.toFixed(3)}`);
     return row;
@@ -517,7 +537,8 @@ async function benchBridge(lab, opt) {
   const refDiffs = compareSettings(settings.tscni, settings.reference, "reference");
   for (const topo of [t, h]) await startPeers(lab, topo, opt);
   const paths = [["pod-to-pod", (topo) => topo.ips[1]], ["pod-to-node", (topo) => topo.gateway]];
-  const rows = paths.flatMap(([path, dst]) => [iperf, ping, rr].flatMap((m) => compare([t, h], path, dst, m, opt)));
+  const rows = [];
+  for (const [path, dst] of paths) for (const m of [iperf, ping, rr]) rows.push(...(await compare([t, h], path, dst, m, opt)));
   lab.stopProcs();
   lab.dropNetns([t.node, ...t.pods, h.node, ...h.pods]);
   return { mtu, rows, settings, settingsDiffer: diffs, settingsDifferFromReference: refDiffs };
@@ -565,7 +586,7 @@ const SETTING_NOTES = {
 export function dataplaneTable(dp) {
   const out = ["", "### Data plane", ""];
   const nice = dp.options.nice ? `; clients and servers under nice ${dp.options.nice}` : "";
-  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} rounds per figure: medians, and the median of the rounds' ratios (paired; the pod-traffic rounds run both sides back to back, order alternating)${nice}.`, "");
+  out.push(`Load average (1/5/15 min) at the start ${load(dp.loadStart)}, at the end ${load(dp.loadEnd)}; ${dp.seconds} s; ${dp.options.reps} rounds per figure: medians, and the median of the rounds' ratios (paired)${nice}; ${dp.options.sequential ? "each round runs the two sides back to back, order alternating" : "each round measures the two sides at the same time, so the machine's other load hits both alike"}.`, "");
   const when = dp.options.sequential ? "the two suites' runs back to back" : "both suites' clients running at the same time, each against its own node (the machine's other load hits both alike)";
   out.push(`New TCP connections per second through a host port (client in an outside netns -> node address:${SERVER_HOST_PORT} -> DNAT to a pod), ${dp.options.seconds} s per run, ${dp.options.concurrency} connections in flight, ${when}:`, "");
   out.push("| pods' mappings on the node | tscni (nft maps) conn/s | reference (iptables chains) conn/s | tscni/ref (paired; range) | client CPU µs/conn tscni / reference | set-up tscni / reference (s; real ADDs + copied) | load |", "|---:|---:|---:|---:|---|---|---:|");
@@ -574,7 +595,7 @@ export function dataplaneTable(dp) {
     out.push(`| ${r.pods} | ${r.tscni.rate.toFixed(0)} | ${r.reference.rate.toFixed(0)} | **${f2(r.ratio)}x** (${range(r.pairRatios)}) | ${r.tscni.cpuUs.toFixed(0)} / ${r.reference.cpuUs.toFixed(0)} | ${setup(r.tscni)} / ${setup(r.reference)} | ${f1(r.load)} |`);
   }
   out.push("", "(Client CPU per connection: user + system time of the client process, which also pays for the SYN's netfilter walk in its softirq; less sensitive to the machine's load than the rate.)");
-  out.push("", `Pod traffic on a tscni bridge against the same topology built by hand with ip(8) (MTU ${dp.bridge.mtu}):`, "");
+  out.push("", `Pod traffic on a tscni bridge against the same topology built by hand with ip(8) (MTU ${dp.bridge.mtu}; iperf3 ${dp.options.iperfSeconds} s, ${dp.options.pings} pings, ${dp.options.rrCount} TCP round trips per run; latencies are medians of the packets):`, "");
   out.push("| path | metric | tscni | hand-built | tscni/hand (paired; range) | within 5% |", "|---|---|---:|---:|---:|---|");
   for (const r of dp.bridge.rows) out.push(`| ${r.path} | ${r.metric} (${r.unit}) | ${f2(r.tscni)} | ${f2(r.hand)} | ${r.ratio.toFixed(3)} (${range(r.pairRatios)}) | ${r.within5 ? "yes" : "no"} |`);
   const d = dp.bridge.settingsDiffer;
