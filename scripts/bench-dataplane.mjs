@@ -12,16 +12,21 @@
 //    one real filler are copied with the ID, chain name, host port and IP changed, in one
 //    iptables-restore / nft batch (1000 real reference ADDs take 5-10 min; the kernel state is the same).
 //    A client in the outside netns opens new TCP connections to the node's address and host port
-//    (DNAT'ed to the pod), the same client for both suites, interleaved run by run; median of the runs.
+//    (DNAT'ed to the pod), the same client for both suites; both suites' clients run at the same time,
+//    round by round, so the machine's other load hits both alike; medians, and the median of the rounds'
+//    ratios. The client's CPU time per connection (which pays for the SYN's netfilter walk) is reported too.
 // 2. Pod-to-pod and pod-to-node TCP throughput (iperf3) and latency (ping, one-byte TCP round trips) on a
 //    tscni bridge (two pods by real bridge+host-local ADDs) against the same topology built by hand with
-//    ip(8) (bridge, veths, addresses, routes, the same MTU); also the links' kernel settings (MTU, queues,
-//    qdisc, GSO/GRO sizes, offloads by ethtool where installed) compared field by field.
+//    ip(8) (bridge, veths, addresses, routes, the same MTU), both measured at the same time round by
+//    round; and the kernel settings that shape the path (ip -d link attributes, ethtool offloads,
+//    per-interface sysctls, forwarding) compared value by value with the hand-built topology and with the
+//    reference's bridge plugin.
 //
 // usage: node scripts/bench-dataplane.mjs [--tscni DIR] [--ref DIR] [--pods 1,100,1000] [--seconds 2]
 //          [--reps 7] [--real 50] [--concurrency 16] [--iperf-seconds 2] [--pings 200] [--rr-count 2000]
 //          [--nice N] [--sequential 1] [--out FILE.json]
-// bench.mjs runs it as `--only dataplane` (options there: --dp-pods, --dp-seconds, --dp-reps, --dp-real).
+// bench.mjs runs it as `--only dataplane` (options there: --dp-pods, --dp-seconds, --dp-reps, --dp-real,
+// --dp-nice, --dp-sequential).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
