@@ -6,18 +6,48 @@
 // CI: TSCNI_CHAOS_FUZZ_CASES (20) per plugin, seed TSCNI_CHAOS_SEED (random, printed);
 // TSCNI_CHAOS_LONG=1: 400 per plugin. See docs/testing.md.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PLUGIN_LOADERS, PLUGIN_NAMES } from "../../plugins/registry.ts";
 import { rng } from "../unit/rng.ts";
 import { tempDir } from "./harness.ts";
-import { LONG, POOL, chainAdd, deleteOwnNetns, execPlugin, inNetns, newNetns, pool, type ChaosNetns, type PluginExit } from "./chaos.ts";
+import {
+  LONG, POOL, chainAdd, deleteOwnNetns, ensureStateMountPoints, execPlugin, inNetns, newNetns, pool, type ChaosNetns, type PluginExit, type StateDirs,
+} from "./chaos.ts";
 import { diffSnapshots, snapshot, type Snapshot } from "./snapshot.ts";
 
 afterAll(deleteOwnNetns);
 const work = tempDir("fuzz");
 afterAll(() => work.remove());
+
+// Every fuzzed exec sees the test's own dirs over /run/cni and /var/lib/cni (a private mount namespace,
+// chaos.ts StateDirs): a mutation that drops dataDir (host-local, tuning) or the dhcp socket path wrote
+// the host's defaults before. The last test proves nothing named after the fuzz landed there.
+const state: StateDirs = { runCni: join(work.path, "run-cni"), varLibCni: join(work.path, "var-lib-cni") };
+for (const d of Object.values(state)) mkdirSync(d, { recursive: true });
+afterAll(ensureStateMountPoints());
+
+/** Paths under the host's /run/cni and /var/lib/cni (3 levels) whose name mentions the fuzz's networks or containers. */
+function hostFuzzPaths(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      if (/fuzz|^fz\d|^fzprobe/.test(n)) out.push(p);
+      if (depth > 0) walk(p, depth - 1);
+    }
+  };
+  for (const root of ["/run/cni", "/var/lib/cni"]) walk(root, 2);
+  return out.sort();
+}
+const hostFuzzBefore = hostFuzzPaths();
 
 const CASES = Number(process.env.TSCNI_CHAOS_FUZZ_CASES ?? (LONG ? 400 : 20));
 const SEED = Number(process.env.TSCNI_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -237,7 +267,7 @@ function mutate(c: FuzzCase, r: R): void {
     default: {
       // prevResult / runtimeConfig (added when the plugin had none)
       const key = r() < 0.5 ? "prevResult" : "runtimeConfig";
-      const v = (c.stdin[key] ??= key === "prevResult" ? { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: podPath }], ips: [{ address: "10.99.0.2/24", interface: 0 }] } : { portMappings: [{ hostPort: 9999, containerPort: 1 }], bandwidth: { ingressRate: 1 } });
+      const v = (c.stdin[key] ??= key === "prevResult" ? { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: podPath }], ips: [{ address: "10.99.0.2/24", interface: 0 }] } : { portMappings: [{ hostPort: 9999, containerPort: 1, protocol: "tcp" }], bandwidth: { ingressRate: 1 } });
       if (v && typeof v === "object") c.what.push(`${key}: ${mutateJson({ [key]: v } as Record<string, unknown>, r)}`);
       else c.what.push(`${key}: scalar`);
     }
@@ -287,8 +317,8 @@ async function newLane(plugin: string): Promise<Lane> {
   const warm = makeValid(plugin, lane);
   const pod = OWN_POD.has(plugin) ? await newNetns("fzp") : basePod;
   const env = { CNI_CONTAINERID: "warm", CNI_NETNS: pod.path, CNI_IFNAME: "eth0" };
-  const w = await execPlugin({ plugin, command: "ADD", stdin: warm, node: node.path, env, timeoutMs: TIMEOUT_MS });
-  if (w.code === 0) await execPlugin({ plugin, command: "DEL", stdin: { prevResult: w.json, ...warm }, node: node.path, env, timeoutMs: TIMEOUT_MS });
+  const w = await execPlugin({ plugin, command: "ADD", stdin: warm, node: node.path, env, timeoutMs: TIMEOUT_MS, stateDirs: state });
+  if (w.code === 0) await execPlugin({ plugin, command: "DEL", stdin: { prevResult: w.json, ...warm }, node: node.path, env, timeoutMs: TIMEOUT_MS, stateDirs: state });
   if (pod !== basePod) await pod.delete();
   lane.baseline = await snapshot(node.path, dataDir);
   return lane;
@@ -307,7 +337,7 @@ async function runCase(c: FuzzCase, lane: Lane): Promise<string[]> {
   try {
     if (c.ownPod && c.env.CNI_NETNS === lane.basePod.path) c.env.CNI_NETNS = pod.path;
     if (c.env.CNI_NETNS?.startsWith(lane.basePod.path) && c.ownPod) c.env.CNI_NETNS = c.env.CNI_NETNS.replace(lane.basePod.path, pod.path);
-    const call = { plugin: c.plugin, command: "ADD" as const, stdin: c.stdin, raw: c.raw, node: lane.node.path, env: c.env, timeoutMs: TIMEOUT_MS };
+    const call = { plugin: c.plugin, command: "ADD" as const, stdin: c.stdin, raw: c.raw, node: lane.node.path, env: c.env, timeoutMs: TIMEOUT_MS, stateDirs: state };
     const r = await execPlugin(call);
     const tag = `case ${c.id} (${c.verb}; ${c.what.join("; ")})`;
     const problems = judge(c.verb, r).map((p) => `${tag}: ${p}`);
@@ -344,10 +374,38 @@ spawnSync("mkfifo", [join(work.path, "fifo")]); // opening it for reading would 
 console.log(`fuzz: ${CASES} cases per plugin x ${plugins.length} plugins, TSCNI_CHAOS_SEED=${SEED}, timeout ${TIMEOUT_MS / 1000} s per exec, pool ${POOL}`);
 
 describe("fuzz: hostile input to every plugin", () => {
+  it("sandbox: host-local and tuning without dataDir write into the test's dirs, not /var/lib/cni or /run/cni", { timeout: 300_000 }, async () => {
+    const node = await newNetns("fzs");
+    const pod = await newNetns("fzp");
+    try {
+      await inNetns(pod.path, "ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "eth1"]);
+      const env = { CNI_CONTAINERID: "fzprobe", CNI_NETNS: pod.path, CNI_IFNAME: "eth0" };
+      const hl = { cniVersion: "1.1.0", name: "fuzzprobe", type: "bridge", ipam: { type: "host-local", subnet: "10.98.0.0/24" } };
+      const tuning = { cniVersion: "1.1.0", name: "fuzzprobe", type: "tuning", mtu: 1400, prevResult: { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: pod.path }] } };
+      const run = (plugin: string, command: "ADD" | "DEL", stdin: unknown) => execPlugin({ plugin, command, stdin, node: node.path, env, timeoutMs: TIMEOUT_MS, stateDirs: state });
+      const added = await Promise.all([run("host-local", "ADD", hl), run("tuning", "ADD", tuning)]);
+      expect(added.map((r) => [r.code, r.stdout.slice(0, 200)])).toEqual([[0, expect.any(String)], [0, expect.any(String)]]);
+      expect(readdirSync(join(state.varLibCni, "networks", "fuzzprobe"))).toContain("10.98.0.2");
+      expect(readdirSync(join(state.runCni, "tuning")).filter((f) => f.startsWith("fzprobe"))).toHaveLength(1);
+      expect(existsSync("/var/lib/cni/networks/fuzzprobe")).toBe(false);
+      expect(hostFuzzPaths()).toEqual(hostFuzzBefore);
+      const deleted = await Promise.all([run("host-local", "DEL", hl), run("tuning", "DEL", tuning)]);
+      expect(deleted.map((r) => r.code)).toEqual([0, 0]);
+      expect(readdirSync(join(state.runCni, "tuning")).filter((f) => f.startsWith("fzprobe"))).toEqual([]);
+    } finally {
+      await pod.delete();
+      await node.delete();
+    }
+  });
+
   for (const plugin of plugins) {
     it(`${plugin}: ${CASES} seeded hostile calls -> a valid result or CNI error each, no stack trace, no hang, DEL of every ADD succeeds, no residue`, { timeout: 1_800_000 }, async () => {
       const o = await fuzzPlugin(plugin);
       expect(o.problems).toEqual([]);
     });
   }
+
+  it("host: nothing named after the fuzz landed in /run/cni or /var/lib/cni (the execs saw the test's dirs there)", () => {
+    expect(hostFuzzPaths()).toEqual(hostFuzzBefore);
+  });
 });

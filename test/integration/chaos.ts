@@ -3,6 +3,7 @@
 // each plugin exec'd with a per-run timeout, a bounded pool, private node namespaces and seeded chance.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BIN_DIR } from "./harness.ts";
 import { execAsync, type ExecOutcome } from "./snapshot.ts";
@@ -89,6 +90,39 @@ export interface PluginRun {
   timeoutMs?: number;
   /** the binary dir (default the build) */
   binDir?: string;
+  /** run with the test's own dirs in place of the host's default state dirs (see StateDirs) */
+  stateDirs?: StateDirs;
+}
+
+/**
+ * The host's default state dirs replaced, for one exec, by the test's own: in a private mount namespace
+ * (unshare -m, propagation private: the host never sees these mounts) `runCni` is bind-mounted over
+ * /run/cni and `varLibCni` over /var/lib/cni before the node netns is entered. A (fuzzed) config without
+ * dataDir then writes host-local's store, tuning's backups or looks for the dhcp socket in the test's
+ * dirs, never the host's. Both mount points must exist on the host (ensureStateMountPoints).
+ */
+export interface StateDirs {
+  runCni: string;
+  varLibCni: string;
+}
+
+const STATE_MOUNT_POINTS = ["/run/cni", "/var/lib/cni"] as const;
+
+/** Creates the missing mount points (empty dirs); returns an undo that removes those it made, if still empty. */
+export function ensureStateMountPoints(): () => void {
+  const made = STATE_MOUNT_POINTS.filter((d) => !existsSync(d));
+  for (const d of made) mkdirSync(d, { recursive: true });
+  return () => {
+    for (const d of made.reverse()) spawnSync("rmdir", [d]);
+  };
+}
+
+/** argv that runs `bin` in the node netns, in a private mount namespace when stateDirs is given. */
+function launchArgv(run: PluginRun, bin: string): [string, string[]] {
+  if (!run.stateDirs) return ["nsenter", [`--net=${run.node}`, "--", bin]];
+  // paths passed as positional parameters: nothing is interpolated into the script
+  const script = 'mount --bind "$1" /run/cni && mount --bind "$2" /var/lib/cni && exec nsenter --net="$3" -- "$4"';
+  return ["unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", run.stateDirs.runCni, run.stateDirs.varLibCni, run.node, bin]];
 }
 
 export interface PluginExit extends ExecOutcome {
@@ -118,7 +152,8 @@ export async function execPlugin(run: PluginRun): Promise<PluginExit> {
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   const input = run.raw ?? JSON.stringify(run.stdin);
   const bin = join(run.binDir ?? BIN_DIR, run.plugin);
-  const r = await execAsync("nsenter", [`--net=${run.node}`, "--", bin], { input, env: clean, timeoutMs: run.timeoutMs ?? EXEC_TIMEOUT_MS });
+  const [cmd, args] = launchArgv(run, bin);
+  const r = await execAsync(cmd, args, { input, env: clean, timeoutMs: run.timeoutMs ?? EXEC_TIMEOUT_MS });
   let json: any;
   try {
     json = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
