@@ -9,7 +9,7 @@
 // TSCNI_E2E_BIN=DIR runs it against another build. Needs root and podman (scripts/setup installs it).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN_DIR, deleteAllNetns } from "./harness.ts";
@@ -121,7 +121,15 @@ describe.skipIf(!canRun)("podman 4.3 (CNI backend) on tscni alone", () => {
     if (!lab) return;
     podman(["rm", "-af", "-t", "0"], true);
     podman(["network", "rm", "-f", NET, BWNET], true);
-    for (const n of [NET, BWNET]) rmSync(join(CNI_VAR, "networks", n), { recursive: true, force: true });
+    for (const n of [NET, BWNET]) {
+      rmSync(join(CNI_VAR, "networks", n), { recursive: true, force: true });
+      rmSync(join(CNI_VAR, "networks", ".tscni-host-local", n), { recursive: true, force: true }); // tscni's store index
+    }
+    try {
+      rmdirSync(join(CNI_VAR, "networks", ".tscni-host-local")); // only if no other network's index is left
+    } catch {
+      /* not empty or absent */
+    }
     if (existsSync(join(CNI_VAR, "results"))) {
       for (const f of readdirSync(join(CNI_VAR, "results"))) if (f.startsWith(`${NET}-`) || f.startsWith(`${BWNET}-`)) rmSync(join(CNI_VAR, "results", f), { force: true });
     }

@@ -302,5 +302,5 @@ describe.skipIf(!isRoot || !hasBinary)("portmap (compiled, node netns)", () => {
       const holder = item.map ?? item.set;
       if (holder?.table === "cni_hostport") expect(holder.elem ?? [], `${holder.family} ${holder.name}`).toEqual([]);
     }
-  }, 300_000); // generous: 200 plugin execs on a 2-core machine that may be loaded
+  }, 900_000); // generous: 200 plugin execs on a 2-core machine that may be loaded (took >300 s at load 34)
 });
