@@ -1,15 +1,16 @@
 // tscni: one executable, many plugins. Installed as hard links named after each plugin type,
 // it dispatches on the name it was invoked by (process.argv0 keeps it in a Bun-compiled binary).
-// Each plugin is loaded lazily so a plugin pays only for its own modules at start-up.
+// Each plugin is loaded lazily so a plugin pays only for its own modules at start-up; the about text,
+// VERSION and an unknown command are answered before the skel or any plugin code loads (front.ts).
+// Every module this file imports statically is evaluated on every exec: keep them light
+// (test/unit/architecture.test.ts lists what they may be).
 import { readSync, statSync, writeSync } from "node:fs";
-import type { Plugin } from "./shared/cni/plugin.ts";
-import { registerInProcess } from "./shared/cni/delegate.ts";
 import { FatalError, internalError } from "./shared/cni/errors.ts";
 import { MAX_TEARDOWN_CONFIG_BYTES } from "./shared/cni/json.ts";
-import { runPlugin } from "./shared/cni/skel.ts";
+import { answerFront, type SkelIO } from "./shared/cni/front.ts";
 import { crashPoint } from "./shared/crash.ts";
 import { runExitHooks } from "./shared/sys/exit-hooks.ts";
-import { PLUGIN_LOADERS, PLUGIN_NAMES, SUBCOMMANDS, notImplemented } from "./plugins/registry.ts";
+import { PLUGIN_LOADERS, PLUGIN_NAMES, SUBCOMMANDS, notImplemented, pluginVersions } from "./plugins/registry.ts";
 
 const MAX_STDIN = MAX_TEARDOWN_CONFIG_BYTES; // the largest any verb accepts; skel applies each verb's own
 
@@ -61,9 +62,12 @@ function identityOf(path: string): string | undefined {
   }
 }
 
+const encoder = new TextEncoder();
+
 function write(fd: number, s: string): void {
-  // process.stdout costs ~16 ms to build in Bun; a direct write does not.
-  const bytes = Buffer.from(s);
+  // process.stdout costs ~16 ms to build in Bun; a direct write does not. Nor Buffer: its first use
+  // costs ~0.6 M instructions (callgrind), TextEncoder ~0.1 M.
+  const bytes = encoder.encode(s);
   let off = 0;
   while (off < bytes.length) off += writeSync(fd, bytes, off);
 }
@@ -122,10 +126,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(name === process.argv[2] ? 3 : 2);
   const sub = args[0] !== undefined ? SUBCOMMANDS[name]?.[args[0]] : undefined;
   if (sub) return (await sub())(args.slice(1), { env: process.env, stderr: (s) => write(2, s) });
-  for (const [type, load] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, load);
-  const load = PLUGIN_LOADERS[name];
-  const plugin: Plugin = load ? await load() : notImplemented(name);
-  return runPlugin(plugin, {
+  const io: SkelIO = {
     env: process.env,
     readStdin,
     stdout: (s) => write(1, s),
@@ -134,7 +135,22 @@ async function main(): Promise<number> {
     netnsIdentity: identityOf,
     version: VERSION,
     recordMetrics,
-  });
+  };
+  const front = await answerFront({ type: name, supportedVersions: pluginVersions(name) }, io);
+  if ("exitCode" in front) return front.exitCode;
+  return runVerb(name, io);
+}
+
+/** A verb: only now the skel, the in-process IPAM table and the plugin's own modules load. */
+async function runVerb(name: string, io: SkelIO): Promise<number> {
+  const load = PLUGIN_LOADERS[name];
+  const [{ runPlugin }, { registerInProcess }, plugin] = await Promise.all([
+    import("./shared/cni/skel.ts"),
+    import("./shared/cni/delegate.ts"),
+    load ? load() : notImplemented(name),
+  ]);
+  for (const [type, loader] of Object.entries(PLUGIN_LOADERS)) registerInProcess(type, loader);
+  return runPlugin(plugin, io);
 }
 
 main().then(

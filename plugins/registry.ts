@@ -1,8 +1,13 @@
 // Plugin types this executable answers to. Loaders are dynamic imports so that, e.g., loopback never
-// evaluates the bridge or nftables modules.
+// evaluates the bridge or nftables modules; the versions each plugin speaks are known here without
+// loading it (the dispatcher answers VERSION and the about text from them). Every exec evaluates this
+// module: it imports only light ones (a plugin's versions.ts, never its code).
 import type { Plugin } from "../shared/cni/plugin.ts";
 import { internalError } from "../shared/cni/errors.ts";
-import { SUPPORTED_VERSIONS } from "../shared/cni/version.ts";
+import { SUPPORTED_VERSIONS } from "../shared/cni/spec-versions.ts";
+import { BANDWIDTH_VERSIONS } from "./meta/bandwidth/versions.ts";
+import { FIREWALL_VERSIONS } from "./meta/firewall/versions.ts";
+import { VRF_VERSIONS } from "./meta/vrf/versions.ts";
 
 type PluginLoader = () => Promise<Plugin>;
 
@@ -38,9 +43,17 @@ export const SUBCOMMANDS: Record<string, Record<string, () => Promise<Subcommand
 
 export const PLUGIN_NAMES: readonly string[] = Object.keys(PLUGIN_LOADERS);
 
+/** The plugins that do not speak every version: each one's index.ts uses the same constant. */
+const NARROWER_VERSIONS: Readonly<Record<string, readonly string[]>> = { bandwidth: BANDWIDTH_VERSIONS, firewall: FIREWALL_VERSIONS, vrf: VRF_VERSIONS };
+
+/** The spec versions plugin `type` speaks (every supported one unless it is narrower). */
+export function pluginVersions(type: string): readonly string[] {
+  return Object.hasOwn(NARROWER_VERSIONS, type) ? NARROWER_VERSIONS[type]! : SUPPORTED_VERSIONS;
+}
+
 export function notImplemented(type: string): Plugin {
   const fail = (): never => {
     throw internalError(`plugin type "${type}" is not implemented by tscni`);
   };
-  return { type, supportedVersions: SUPPORTED_VERSIONS, add: fail, del: fail, check: fail, gc: fail, status: fail };
+  return { type, supportedVersions: pluginVersions(type), add: fail, del: fail, check: fail, gc: fail, status: fail };
 }

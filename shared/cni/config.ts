@@ -1,34 +1,17 @@
-// The network configuration on stdin: bounded decode, then the fields every plugin shares, validated
+// The network configuration on stdin (decoded by front.ts): the fields every plugin shares, validated
 // into a NetConf. Plugin-specific keys stay in NetConf.raw for the plugin's own config.ts, read
 // with the same ConfigReader (reader.ts). Pure.
 import { decodingFailure, invalidConfig } from "./errors.ts";
 import { validateNetworkName } from "./env.ts";
-import { isObject, parseJsonBytes, sortKeysDeep, type JsonObject } from "./json.ts";
+import { sortKeysDeep, type JsonObject } from "./json.ts";
 import type { NetConf } from "./plugin.ts";
 import { ConfigReader, type JsonValue } from "./reader.ts";
 import type { Attachment, Result } from "./types.ts";
 import { parseDNS, parsePrevResult } from "./version.ts";
 
-/** The version a config without cniVersion has (the reference's ConfigDecoder default). */
-const DEFAULT_CONFIG_VERSION = "0.1.0";
-
-/** Decodes stdin into a JSON object: error 6 when too large, not UTF-8, not JSON, or not an object. */
-export function decodeConfig(stdin: Uint8Array, limit?: number): JsonObject {
-  const value = parseJsonBytes(stdin, "network config", limit);
-  // Go unmarshals `null` into the zero config: the reference then fails on its missing name (7)
-  if (value === null) return {};
-  if (!isObject(value)) throw decodingFailure("error unmarshall network config: not a JSON object");
-  return value;
-}
-
 /** Reads the config's fields with error 6 (decoding), `prefix` leading each message. */
 function decodingReader(raw: JsonObject, prefix: string): ConfigReader {
   return ConfigReader.of(raw, { error: (msg) => decodingFailure(`${prefix}: ${msg}`) });
-}
-
-/** The config's cniVersion ("0.1.0" when absent, as the reference decodes it); error 6 if not a string. */
-export function configVersion(raw: JsonObject): string {
-  return decodingReader(raw, "decoding version from network config").str("cniVersion") || DEFAULT_CONFIG_VERSION;
 }
 
 /** The network name: required, matching the container-ID regex (error 7); error 6 if not a string. */

@@ -18,7 +18,7 @@ const ATTACHMENT: readonly EnvVar[] = ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NE
 export const REQUIRED_ENV: Readonly<Record<Command, readonly EnvVar[]>> = Object.freeze({
   ADD: ATTACHMENT,
   CHECK: ATTACHMENT,
-  DEL: ATTACHMENT.filter((v) => v !== "CNI_NETNS"),
+  DEL: ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_IFNAME", "CNI_PATH"], // ATTACHMENT but CNI_NETNS (no filter() at start-up: ~0.1 M instructions)
   GC: ["CNI_COMMAND", "CNI_PATH"],
   STATUS: ["CNI_COMMAND", "CNI_PATH"],
   VERSION: ["CNI_COMMAND"],

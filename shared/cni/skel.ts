@@ -2,11 +2,9 @@
 // of the plugin, converts and prints the result, and maps any error to the CNI error object. Pure:
 // all I/O goes through SkelIO, so unit tests drive every verb in-process.
 import { ignoreUnknownOf, parseCniArgs } from "./args.ts";
-import { buildNetConf, configVersion, decodeConfig, networkName, validAttachments } from "./config.ts";
+import { buildNetConf, networkName, validAttachments } from "./config.ts";
 import {
   checkNotOwnNetns,
-  commandOf,
-  parseCommand,
   readEnv,
   validateAttachment,
   type CniEnv,
@@ -24,37 +22,12 @@ import {
   ioFailure,
   type CniError,
 } from "./errors.ts";
-import { goCompactLine, goIndent, goQuote, goQuoteList, maxConfigBytes, type JsonObject } from "./json.ts";
+import { goIndent, goQuote, goQuoteList, maxConfigBytes, type JsonObject } from "./json.ts";
 import type { CmdContext, GcContext, Plugin, StatusContext, Verb } from "./plugin.ts";
-import { ConfigReader } from "./reader.ts";
-import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, highestVersion, versionAtLeast } from "./version.ts";
+import { answerFront, configVersion, decodeConfig, metricsFileOf, type SkelIO } from "./front.ts";
+import { LATEST_VERSION, SUPPORTED_VERSIONS, formatResult, versionAtLeast } from "./version.ts";
 
-export interface SkelIO {
-  env: Readonly<Record<string, string | undefined>>;
-  /** the whole stdin (the caller may stop reading past MAX_TEARDOWN_CONFIG_BYTES; longer input is rejected) */
-  readStdin(): Uint8Array;
-  stdout(s: string): void;
-  stderr(s: string): void;
-  /** identity (e.g. "dev:ino") of the plugin's own netns; absent/undefined = skip the check */
-  ownNetnsIdentity?(): string | undefined;
-  /** identity of the netns at path; undefined when it cannot be opened */
-  netnsIdentity?(path: string): string | undefined;
-  /** build version for the "about" text (default "version unknown", like the reference) */
-  version?: string;
-  /**
-   * Records a finished invocation in the config's `metricsFile` (a Prometheus textfile). Called only
-   * when the config names one; the implementation is loaded then (no cost otherwise). Must not throw.
-   */
-  recordMetrics?(file: string, call: InvocationRecord): Promise<void>;
-}
-
-/** What skel knows of a finished invocation (the recorder adds the latency). */
-export interface InvocationRecord {
-  readonly plugin: string;
-  readonly verb: Verb | "VERSION";
-  /** 0 success, else the CNI code printed */
-  readonly code: number;
-}
+export type { InvocationRecord, SkelIO } from "./front.ts";
 
 /** What an invocation learned on its way, for the error object and the metrics. */
 interface CallState {
@@ -76,14 +49,12 @@ const ATTACHMENT_VERBS: ReadonlySet<Verb> = new Set<Verb>(["ADD", "DEL", "CHECK"
  * A FatalError is printed too, then rethrown: the caller must stop at once (tscni.ts exits 1).
  */
 export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
-  const cmd = commandOf(io.env);
-  if (cmd === undefined) return printAbout(plugin, io);
+  const front = await answerFront(plugin, io);
+  if ("exitCode" in front) return front.exitCode;
+  const { verb } = front;
   const state: CallState = {};
-  let verb: Verb | "VERSION" | undefined;
   let code = 0;
   try {
-    verb = parseCommand(cmd);
-    if (verb === "VERSION") return printVersion(plugin, io, state);
     await runVerb(plugin, io, verb, state);
     return 0;
   } catch (e) {
@@ -96,42 +67,7 @@ export async function runPlugin(plugin: Plugin, io: SkelIO): Promise<number> {
     code = err.code;
     return 1;
   } finally {
-    if (state.metricsFile && verb && io.recordMetrics) await io.recordMetrics(state.metricsFile, { plugin: plugin.type, verb, code });
-  }
-}
-
-/** The config's `metricsFile` (any key spelling Go would match); a non-string value is ignored. */
-function metricsFileOf(raw: JsonObject): string | undefined {
-  try {
-    const v = ConfigReader.of(raw).value("metricsFile")?.value;
-    return typeof v === "string" && v !== "" ? v : undefined;
-  } catch {
-    return undefined; // the config's own checks report a bad config
-  }
-}
-
-function printAbout(plugin: Plugin, io: SkelIO): number {
-  io.stderr(`CNI ${plugin.type} plugin ${io.version ?? "version unknown"}\n`);
-  io.stderr(`CNI protocol versions supported: ${plugin.supportedVersions.join(", ")}\n`);
-  return 0;
-}
-
-/** VERSION: the config's cniVersion when given and supported, else the newest; stdin is optional. */
-function printVersion(plugin: Plugin, io: SkelIO, state: CallState): number {
-  const supported = plugin.supportedVersions;
-  const requested = requestedVersion(io, state);
-  const cniVersion = requested && supported.includes(requested) ? requested : highestVersion(supported);
-  io.stdout(goCompactLine({ cniVersion, supportedVersions: supported }));
-  return 0;
-}
-
-function requestedVersion(io: SkelIO, state: CallState): string | undefined {
-  try {
-    const raw = decodeConfig(io.readStdin());
-    state.metricsFile = metricsFileOf(raw);
-    return configVersion(raw);
-  } catch {
-    return undefined;
+    if (state.metricsFile && io.recordMetrics) await io.recordMetrics(state.metricsFile, { plugin: plugin.type, verb, code });
   }
 }
 

@@ -7,56 +7,14 @@
 //   1.0.0        as 1.1.0 without interface mtu/socketPath/pciID and route mtu/advmss/priority/table/scope
 //   0.3.x/0.4.0  as 1.0.0 plus ips[].version "4"|"6"
 //   0.1.0/0.2.0  {ip4:{ip,gateway,routes[{dst,gw}]}, ip6:{...}, dns}: one IP per family (via 0.4.0)
-import { type CniError, decodingFailure, incompatibleVersion, internalError, invalidConfig } from "./errors.ts";
+import { type CniError, incompatibleVersion, internalError, invalidConfig } from "./errors.ts";
 import { goIndent, sortKeysDeep } from "./json.ts";
 import { ConfigReader } from "./reader.ts";
 import { CURRENT_VERSION, type DNS, type IPConfig, type Interface, type Result, type Route } from "./types.ts";
 import { formatCIDR, formatIP, parseCIDR, parseIP } from "../ip/index.ts";
 
-/** Every spec version the suite speaks (the reference's version.All plus 1.1.0). */
-export const SUPPORTED_VERSIONS: readonly string[] = Object.freeze([
-  "0.1.0",
-  "0.2.0",
-  "0.3.0",
-  "0.3.1",
-  "0.4.0",
-  "1.0.0",
-  "1.1.0",
-]);
-
-export const LATEST_VERSION = CURRENT_VERSION;
-
-// ---------------------------------------------------------------------------------------------
-// Version strings
-
-/** Go's version.ParseVersion: "major[.minor[.micro]]", decimal parts; throws CniError 6 otherwise. */
-export function parseVersion(v: string): [number, number, number] {
-  const parts = v.split(".");
-  if (v === "" || parts.length > 3 || !parts.every((p) => /^[0-9]+$/.test(p))) {
-    throw decodingFailure(`invalid version "${v}"`);
-  }
-  const [a = 0, b = 0, c = 0] = parts.map(Number);
-  return [a, b, c];
-}
-
-/** -1, 0 or 1 as a is older than, equal to or newer than b. */
-export function compareVersions(a: string, b: string): -1 | 0 | 1 {
-  const pa = parseVersion(a);
-  const pb = parseVersion(b);
-  for (let i = 0; i < 3; i++) {
-    if (pa[i]! !== pb[i]!) return pa[i]! < pb[i]! ? -1 : 1;
-  }
-  return 0;
-}
-
-export function versionAtLeast(v: string, min: string): boolean {
-  return compareVersions(v, min) >= 0;
-}
-
-/** The highest version of a list (the list must be non-empty and valid). */
-export function highestVersion(versions: readonly string[]): string {
-  return versions.reduce((best, v) => (compareVersions(v, best) > 0 ? v : best));
-}
+export { LATEST_VERSION, SUPPORTED_VERSIONS, compareVersions, parseVersion, versionAtLeast } from "./spec-versions.ts";
+import { compareVersions, versionAtLeast } from "./spec-versions.ts";
 
 /** Which result shape a version uses. */
 type ResultShape = "0.2" | "0.4" | "1.0" | "1.1";

@@ -29,7 +29,7 @@ const importsOf = (text: string): string[] => [...text.matchAll(/^\s*(?:import|e
 const PURE = [
   /^shared\/netlink\/codec\//,
   /^shared\/netlink\/nf\/codec\//,
-  /^shared\/cni\/(args|config|env|errors|json|plugin|reader|skel|types|version)\.ts$/,
+  /^shared\/cni\/(args|config|env|errors|front|json|plugin|reader|skel|spec-versions|types|version)\.ts$/,
   /^cmd\/run\/(args|conflist)\.ts$/,
   /^shared\/ip\//,
   /^shared\/metrics\/prom\.ts$/,
@@ -66,11 +66,53 @@ describe("architecture", () => {
     // a static import would put that plugin's modules into every other plugin's start-up
     const front = files.filter((f) => f.path === "tscni.ts" || f.path === "plugins/registry.ts");
     const staticImports = (text: string): string[] => [...text.matchAll(/^\s*(?:import|export)\b[^;"()]*?(?:from\s+)?"([^"]+)"/gms)].map((m) => m[1]!);
-    const statics = front.flatMap((f) => staticImports(f.text).filter((m) => /(^|\/)(main|ipam|meta)\//.test(m)).map((m) => `${f.path}: ${m}`));
+    // (a plugin's versions.ts, a constant the registry answers VERSION from, is not its code)
+    const statics = front.flatMap((f) => staticImports(f.text).filter((m) => /(^|\/)(main|ipam|meta)\//.test(m) && !/\/versions\.ts$/.test(m)).map((m) => `${f.path}: ${m}`));
     expect(statics).toEqual([]);
     // and only ESM code splitting keeps a dynamic import's modules out of the entry file (scripts/build)
     const build = readFileSync(join(ROOT, "scripts/build"), "utf8");
     expect(build).toMatch(/--format=esm --splitting/);
+  });
+
+  it("start-up: what every exec evaluates (tscni.ts's static imports, VERSION's whole path) stays a short, light list", () => {
+    // each module reached here is evaluated on every exec, VERSION included: no skel, result conversion,
+    // ip, netlink, sys (but exit-hooks), ns, firewall or plugin code (a plugin's versions.ts at most)
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    const staticImports = (text: string): string[] =>
+      [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;"()]*?(?:from\s+)?"([^"]+)"/gms)].map((m) => m[1]!);
+    const reached = new Set<string>();
+    const visit = (path: string): void => {
+      if (reached.has(path)) return;
+      reached.add(path);
+      for (const m of staticImports(byPath.get(path)!.text)) {
+        if (m.startsWith(".")) visit(relative(ROOT, join(ROOT, path, "..", m)));
+      }
+    };
+    visit("tscni.ts");
+    const allowed = [
+      /^tscni\.ts$/,
+      /^plugins\/registry\.ts$/,
+      /^plugins\/(main|ipam|meta)\/[^/]+\/versions\.ts$/,
+      /^shared\/cni\/(front|env|errors|json|reader|spec-versions|types)\.ts$/,
+      /^shared\/crash\.ts$/,
+      /^shared\/sys\/exit-hooks\.ts$/,
+    ];
+    expect([...reached].filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
+    expect(reached.has("shared/cni/front.ts")).toBe(true); // the walk itself works
+  });
+
+  it("versions: a plugin speaks SUPPORTED_VERSIONS or its versions.ts's list, the one the registry answers VERSION from", () => {
+    const registry = files.find((f) => f.path === "plugins/registry.ts")!.text;
+    const declared = files.flatMap((f) => [...f.text.matchAll(/supportedVersions: ([A-Z_]+)/g)].map((m) => ({ path: f.path, list: m[1]! })));
+    expect(declared.length).toBeGreaterThanOrEqual(18);
+    const offenders = declared.filter(({ path, list }) => {
+      if (list === "SUPPORTED_VERSIONS") return false;
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      const fromOwnFile = new RegExp(`import \\{ ${list} \\} from "\\./versions\\.ts"`).test(files.find((f) => f.path === path)!.text);
+      const inRegistry = registry.includes(`import { ${list} } from "./${dir.slice("plugins/".length)}/versions.ts"`);
+      return !(fromOwnFile && inRegistry);
+    });
+    expect(offenders).toEqual([]);
   });
 
   it("layout: plugins live in plugins/{main,ipam,meta}/<type>; shared/ never imports a plugin", () => {

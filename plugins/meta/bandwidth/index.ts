@@ -4,15 +4,12 @@
 // has nothing to do (absent = success). The entry: builds the
 // production deps from the skel's IO and hands them to each verb.
 import type { Plugin } from "../../../shared/cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
 import { cmdGc } from "./gc.ts";
 import { systemDeps } from "./system-deps.ts";
-
-/** The reference supports version.VersionsStartingFrom("0.3.0"). */
-const BANDWIDTH_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.filter((v) => !v.startsWith("0.1.") && !v.startsWith("0.2.")));
+import { BANDWIDTH_VERSIONS } from "./versions.ts";
 
 const plugin: Plugin = {
   type: "bandwidth",

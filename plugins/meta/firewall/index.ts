@@ -5,20 +5,18 @@
 // as the reference. STATUS fails (code 50) when nftables cannot be used on this node.
 import { pluginNotAvailable } from "../../../shared/cni/errors.ts";
 import type { Plugin, PluginLog } from "../../../shared/cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
 import type { FirewallDeps } from "./deps.ts";
 import { cmdGc } from "./gc.ts";
-
-const VERSIONS = SUPPORTED_VERSIONS.filter((v) => !["0.1.0", "0.2.0", "0.3.0", "0.3.1"].includes(v));
+import { FIREWALL_VERSIONS } from "./versions.ts";
 
 /** The entry: deps built from the skel's IO for each verb. */
 function makePlugin(deps: (io: PluginLog) => Promise<FirewallDeps>): Plugin {
   return {
     type: "firewall",
-    supportedVersions: VERSIONS,
+    supportedVersions: FIREWALL_VERSIONS,
     add: async (ctx) => cmdAdd(ctx, await deps(ctx)),
     del: async (ctx) => cmdDel(ctx, await deps(ctx)),
     check: async (ctx) => cmdCheck(ctx, await deps(ctx)),

@@ -2,14 +2,11 @@
 // interface), keeping the previous plugin's IPv6 addresses and routes, like the reference
 // plugins/meta/vrf. GC and STATUS have nothing to do (absent = success).
 import type { Plugin } from "../../../shared/cni/plugin.ts";
-import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { cmdAdd } from "./add.ts";
 import { cmdCheck } from "./check.ts";
 import { cmdDel } from "./del.ts";
 import { systemDeps } from "./system-deps.ts";
-
-/** The reference supports version.VersionsStartingFrom("0.3.1"). */
-const VRF_VERSIONS: readonly string[] = Object.freeze(SUPPORTED_VERSIONS.slice(SUPPORTED_VERSIONS.indexOf("0.3.1")));
+import { VRF_VERSIONS } from "./versions.ts";
 
 const plugin: Plugin = {
   type: "vrf",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildNetConf, configVersion, decodeConfig, validAttachments } from "../../../../shared/cni/config.ts";
+import { buildNetConf, validAttachments } from "../../../../shared/cni/config.ts";
+import { configVersion, decodeConfig } from "../../../../shared/cni/front.ts";
 import { CniError } from "../../../../shared/cni/errors.ts";
 import { goIndent, goQuote, goQuoteList, sortKeysDeep } from "../../../../shared/cni/json.ts";
 
