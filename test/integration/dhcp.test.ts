@@ -97,6 +97,31 @@ describe.skipIf(!isRoot || !hasDnsmasq)("dhcp ipam with a real server", () => {
     expect((await lab.run("DEL", undefined, "ctr-d")).code).toBe(0);
   });
 
+  it("gc: through bridge -> another network's GC and valid leases keep them, this network's others are released (DHCPRELEASE at the server)", async () => {
+    lab.startDnsmasq();
+    await lab.startDaemon();
+    const [p1, p2] = [lab.newPod(), lab.newPod()];
+    expect((await lab.run("ADD", p1, "ctr-g1")).code).toBe(0);
+    expect((await lab.run("ADD", p2, "ctr-g2")).code).toBe(0);
+    expect(lab.serverLeases()).toHaveLength(2);
+    const gc = async (name: string, valid: string[]) => {
+      const conf = { ...lab.conf(), cniVersion: "1.1.0", name, "cni.dev/valid-attachments": valid.map((id) => ({ containerID: id, ifname: "eth0" })) };
+      const o = await lab.run("GC", undefined, "unused", { conf });
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+    };
+    await gc("othernet", []);
+    await gc("dnet", ["ctr-g1", "ctr-g2"]);
+    expect(lab.serverLeases()).toHaveLength(2);
+    expect(stateFiles()).toHaveLength(2);
+    await gc("dnet", ["ctr-g1"]);
+    await until("the stale lease released at the server", () => lab.serverLeases().length === 1);
+    expect(stateFiles()).toHaveLength(1);
+    expect(addr(p1)).toHaveLength(1);
+    await gc("dnet", []);
+    await until("every lease released at the server", () => lab.serverLeases().length === 0);
+    expect(stateFiles()).toEqual([]);
+  });
+
   it("nak: the server restarts with another range -> the renewal is refused, the pod link goes down, CHECK -> 102, DEL ok", async () => {
     lab.startDnsmasq([...DNSMASQ_DEFAULTS, "--dhcp-option=option:T1,2", "--dhcp-option=option:T2,4"]);
     await lab.startDaemon();

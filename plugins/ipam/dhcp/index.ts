@@ -1,9 +1,10 @@
 // dhcp IPAM plugin: asks the `dhcp daemon` (same executable, see daemon/main.ts) over its unix socket.
 // ADD acquires (or returns the lease already held), DEL releases, CHECK verifies the lease is live
-// without allocating, STATUS says whether the daemon answers (code 50 when not).
+// without allocating, STATUS says whether the daemon answers (code 50 when not), GC has the daemon DEL
+// every lease of the network whose attachment is not valid (the reference's dhcp has no GC).
 import { resolve } from "node:path";
 import { fromErrorObject, internalError, pluginNotAvailable, tryAgainLater } from "../../../shared/cni/errors.ts";
-import type { CmdContext, Plugin, StatusContext } from "../../../shared/cni/plugin.ts";
+import type { CmdContext, GcContext, Plugin, StatusContext } from "../../../shared/cni/plugin.ts";
 import type { Result } from "../../../shared/cni/types.ts";
 import { SUPPORTED_VERSIONS } from "../../../shared/cni/version.ts";
 import { leaseParams, parseConfig } from "./config.ts";
@@ -27,9 +28,14 @@ async function ask(ctx: CmdContext, op: Op): Promise<unknown> {
   const cfg = parseConfig(ctx.conf);
   const req: DaemonRequest = { tscniDhcp: PROTOCOL_VERSION, op, attachment: attachmentOf(ctx) };
   if (op !== "del") req.params = leaseParams(cfg, ctx.cniArgs);
+  return send(cfg.socketPath, req);
+}
+
+/** One request to the daemon; its error reply becomes this plugin's CNI error (unreachable: 11). */
+async function send(socketPath: string, req: DaemonRequest): Promise<unknown> {
   let reply;
   try {
-    reply = await callDaemon(cfg.socketPath, req, REPLY_TIMEOUT_MS);
+    reply = await callDaemon(socketPath, req, REPLY_TIMEOUT_MS);
   } catch (e) {
     if (e instanceof DaemonUnreachableError) throw tryAgainLater(e.message);
     throw e;
@@ -44,12 +50,20 @@ function checkResult(r: unknown): Result {
   return r as Result;
 }
 
+/** GC: the daemon releases this network's leases whose attachment is not in the valid list. */
+async function gc(ctx: GcContext): Promise<void> {
+  const cfg = parseConfig(ctx.conf);
+  const valid = ctx.validAttachments.map((a) => ({ containerId: a.containerID, ifname: a.ifname }));
+  await send(cfg.socketPath, { tscniDhcp: PROTOCOL_VERSION, op: "gc", gc: { network: ctx.conf.name, valid } });
+}
+
 const plugin: Plugin = {
   type: "dhcp",
   supportedVersions: SUPPORTED_VERSIONS,
   add: async (ctx) => checkResult(await ask(ctx, "add")),
   del: async (ctx) => void (await ask(ctx, "del")),
   check: async (ctx) => void (await ask(ctx, "check")),
+  gc,
   status: async (ctx: StatusContext) => {
     const cfg = parseConfig(ctx.conf);
     try {

@@ -8,8 +8,8 @@ import { dhcpBadRequest, dhcpProtocolVersion } from "../../../shared/cni/errors.
 export const PROTOCOL_VERSION = 1;
 export const MAX_LINE = 1 << 20;
 
-export type Op = "add" | "del" | "check" | "status";
-const OPS: readonly Op[] = ["add", "del", "check", "status"];
+export type Op = "add" | "del" | "check" | "status" | "gc";
+const OPS: readonly Op[] = ["add", "del", "check", "status", "gc"];
 
 /** Where the lease lives: the attachment (CNI_CONTAINERID, network name, CNI_IFNAME, CNI_NETNS). */
 export interface Attachment {
@@ -30,11 +30,18 @@ export interface LeaseParams {
   priority: number;
 }
 
+/** GC (spec 1.1): the network whose leases are judged, and its valid attachments (all others go). */
+export interface GcRequest {
+  network: string;
+  valid: Array<{ containerId: string; ifname: string }>;
+}
+
 export interface DaemonRequest {
   tscniDhcp: number;
   op: Op;
   attachment?: Attachment;
   params?: LeaseParams;
+  gc?: GcRequest;
 }
 
 export type DaemonReply =
@@ -82,6 +89,15 @@ function parseParams(v: unknown): LeaseParams {
   return { provide: prov, request: request.map(code), priority };
 }
 
+function parseGc(v: unknown): GcRequest {
+  if (!isObj(v) || !Array.isArray(v.valid)) throw dhcpBadRequest("gc: expected {network, valid: [...]}");
+  const valid = v.valid.map((a: unknown) => {
+    if (!isObj(a)) throw dhcpBadRequest("gc.valid: expected objects");
+    return { containerId: str(a, "containerId"), ifname: str(a, "ifname") };
+  });
+  return { network: str(v, "network"), valid };
+}
+
 /** Decodes and validates a request line (daemon side). */
 export function decodeRequest(line: string): DaemonRequest {
   const o = parseLine(line);
@@ -91,6 +107,7 @@ export function decodeRequest(line: string): DaemonRequest {
   if (!OPS.includes(o.op as Op)) throw dhcpBadRequest(`unknown op ${JSON.stringify(o.op)}`);
   const op = o.op as Op;
   if (op === "status") return { tscniDhcp: PROTOCOL_VERSION, op };
+  if (op === "gc") return { tscniDhcp: PROTOCOL_VERSION, op, gc: parseGc(o.gc) };
   const req: DaemonRequest = { tscniDhcp: PROTOCOL_VERSION, op, attachment: parseAttachment(o.attachment) };
   if (op !== "del") req.params = parseParams(o.params);
   return req;

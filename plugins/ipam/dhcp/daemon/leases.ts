@@ -7,7 +7,7 @@ import type { Result } from "../../../../shared/cni/types.ts";
 import { formatIP, ipEqual } from "../../../../shared/ip/index.ts";
 import { formatMac } from "../../../../shared/netlink/codec/inet.ts";
 import { macBytes } from "../../../../shared/netlink/links.ts";
-import { clientIdOf, type Attachment, type LeaseParams } from "../protocol.ts";
+import { clientIdOf, type Attachment, type GcRequest, type LeaseParams } from "../protocol.ts";
 import type { ClientProfile } from "../wire/build.ts";
 import { leaseInfo, leaseResult } from "../wire/lease-info.ts";
 import { decodeMessage, encodeMessage } from "../wire/message.ts";
@@ -175,6 +175,18 @@ export class LeaseManager {
       this.leases.delete(clientId);
       this.deps.store.remove(clientId);
     });
+  }
+
+  /**
+   * GC: DELs (releases, when the pod is still there) every lease of gc.network whose attachment is not
+   * listed as valid; returns how many went. Other networks' leases are not touched.
+   */
+  async gc(gc: GcRequest): Promise<number> {
+    const key = (a: { containerId: string; ifname: string }) => JSON.stringify([a.containerId, a.ifname]);
+    const keep = new Set(gc.valid.map(key));
+    const stale = [...this.leases.values()].map((l) => l.rec.attachment).filter((a) => a.network === gc.network && !keep.has(key(a)));
+    for (const a of stale) await this.del(a);
+    return stale.length;
   }
 
   /** Sends DHCPRELEASE from the pod interface (and waits for the path to drain, see releaseLease). */

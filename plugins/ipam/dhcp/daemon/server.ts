@@ -26,6 +26,8 @@ async function handle(leases: LeaseManager, req: DaemonRequest): Promise<DaemonR
     case "check":
       await leases.check(req.attachment!);
       return ok;
+    case "gc":
+      return { ...ok, leases: await leases.gc(req.gc!) };
   }
 }
 

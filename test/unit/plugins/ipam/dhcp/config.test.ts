@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CniError } from "../../../../../shared/cni/errors.ts";
 import type { NetConf } from "../../../../../shared/cni/plugin.ts";
 import { DEFAULT_REQUEST, leaseParams, parseConfig } from "../../../../../plugins/ipam/dhcp/config.ts";
-import { decodeReply, decodeRequest, encodeLine, PROTOCOL_VERSION } from "../../../../../plugins/ipam/dhcp/protocol.ts";
+import { decodeReply, decodeRequest, encodeLine, PROTOCOL_VERSION, type DaemonRequest } from "../../../../../plugins/ipam/dhcp/protocol.ts";
 import { FlagError, parseDaemonFlags, parseDuration } from "../../../../../plugins/ipam/dhcp/daemon/flags.ts";
 
 const conf = (ipam: Record<string, unknown>) => {
@@ -61,6 +61,11 @@ describe("dhcp daemon protocol", () => {
     const add = { tscniDhcp: PROTOCOL_VERSION, op: "add" as const, attachment: att, params };
     expect(decodeRequest(encodeLine(add).trim())).toEqual(add);
     expect(decodeRequest(JSON.stringify({ tscniDhcp: 1, op: "status" }))).toEqual({ tscniDhcp: 1, op: "status" });
+    const gc: DaemonRequest = { tscniDhcp: 1, op: "gc", gc: { network: "n", valid: [{ containerId: "c", ifname: "eth0" }] } };
+    expect(decodeRequest(encodeLine(gc).trim())).toEqual(gc);
+    for (const bad of [{}, { network: "n" }, { network: "n", valid: [1] }, { network: 5, valid: [] }]) {
+      expect(() => decodeRequest(JSON.stringify({ tscniDhcp: 1, op: "gc", gc: bad }))).toThrow();
+    }
     expect(decodeRequest(JSON.stringify({ tscniDhcp: 1, op: "del", attachment: att }))).toEqual({ tscniDhcp: 1, op: "del", attachment: att });
   });
 

@@ -200,6 +200,22 @@ describe("dhcp lease lifecycle", () => {
     expect(await cniCode(m.check(att))).toBe(101);
   });
 
+  it("gc: this network's leases not valid -> released and dropped; valid ones and other networks' kept", async () => {
+    const server = new FakeServer();
+    const { d, saved } = deps(server);
+    const m = new LeaseManager(d);
+    const other = { ...att, network: "n2" };
+    const second = { ...att, containerId: "c2" };
+    for (const a of [att, other, second]) await m.add(a, params);
+    expect(await m.gc({ network: "n", valid: [{ containerId: "c", ifname: "eth0" }] })).toBe(1);
+    expect(server.sent.filter((s) => s.type === MessageType.RELEASE)).toHaveLength(1);
+    expect([...saved.keys()].sort()).toEqual(["c/n/eth0", "c/n2/eth0"]);
+    expect(await m.gc({ network: "n", valid: [] })).toBe(1);
+    expect(await m.gc({ network: "n", valid: [] })).toBe(0);
+    expect([...saved.keys()]).toEqual(["c/n2/eth0"]);
+    expect(m.size).toBe(1);
+  });
+
   it("add: silent server -> code 11 after acquireTimeoutMs, nothing persisted", async () => {
     const server = new FakeServer();
     server.mode = "silent";
