@@ -6,7 +6,7 @@
 // With valgrind installed, the instructions scenario counts start-up instructions (callgrind), which stay
 // repeatable when the machine is too loaded for wall times.
 // usage: node scripts/bench.mjs [--samples N] [--scale-samples N] [--scale 1,100,500,1000] [--out DIR]
-//                              [--only instructions,version,host-local,loopback,singles,dhcp,firewall,meta,scale,dataplane]
+//                              [--only instructions,version,host-local,loopback,singles,emptydel,dhcp,firewall,meta,scale,dataplane]
 //                              [--dp-pods 1,100,1000] [--dp-seconds 2] [--dp-reps 7] [--dp-real 50] [--dp-nice -10] [--dp-sequential 1]
 // The data plane (host-port connection rate, pod traffic against a hand-built bridge) lives in
 // scripts/bench-dataplane.mjs; it runs last and its table follows the others.
@@ -275,6 +275,28 @@ async function benchSingles(suites) {
 }
 
 /**
+ * containerd's second DEL of every pod: the chain (bridge+host-local, portmap, bandwidth) deleted again
+ * with CNI_NETNS empty after a real DEL (the sandbox's netns is gone by then), per plugin and summed.
+ */
+async function benchEmptyNetnsDel(suites) {
+  const plugins = ["bridge", "portmap", "bandwidth"];
+  const del = suites.map(() => ({}));
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [k, s] of suites.entries()) {
+      const pod = s.newPod();
+      const list = conflist(s, plugins);
+      const a = await runList(s, list, "ADD", pod, 32000 + i);
+      await runList(s, list, "DEL", pod, 32000 + i, a.result);
+      s.dropPod(pod);
+      const d = await runList(s, list, "DEL", { ...pod, netns: "" }, 32000 + i, a.result);
+      for (const [p, ms] of Object.entries(d.times)) (del[k][p] ??= []).push(ms);
+    }
+  }
+  for (const p of plugins) record(`${p} DEL, empty CNI_NETNS (2nd DEL)`, ...del.map((x) => x[p]));
+  record("chain DEL, empty CNI_NETNS (2nd DEL)", ...del.map(sum));
+}
+
+/**
  * firewall after bridge, twice: on a fresh node (no iptables filter table: tscni writes nft table
  * inet cni_firewall, the reference forks iptables and ip6tables) and once the node's iptables FORWARD
  * policy is DROP (both suites then write the iptables filter table: tscni with one iptables-save and one
@@ -484,6 +506,7 @@ async function main() {
     if (wanted("host-local")) await benchHostLocal(suites);
     if (wanted("loopback")) await benchLoopback(suites);
     if (wanted("singles")) await benchSingles(suites);
+    if (wanted("emptydel")) await benchEmptyNetnsDel(suites);
     if (wanted("dhcp")) await benchDhcp(suites);
     if (wanted("firewall")) await benchFirewall(suites);
     if (wanted("meta")) await benchMeta(suites);
