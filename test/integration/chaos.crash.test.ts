@@ -132,7 +132,7 @@ const SCENARIOS: Record<string, Scenario> = {
 const NOT_HERE: Record<string, string> = {
   loopback: "sets lo up inside the pod netns only: no node state",
   static: "IPAM without a store: no node state",
-  dhcp: "its state is the daemon's leases: kill -9 of the daemon is tested in dhcp.test.ts",
+  dhcp: "its state is the daemon's leases (needs a DHCP server): dhcp.test.ts kills bridge+dhcp after each step of ADD, then DEL or GC must leave no lease; kill -9 of the daemon is tested there too",
 };
 
 /** A plugin added to the registry without a scenario: chained after bridge with its type alone. */

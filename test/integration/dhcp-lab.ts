@@ -138,7 +138,7 @@ export class DhcpLab {
     return ns;
   }
 
-  run(command: string, pod: TestNetns | undefined, id: string, opts: { conf?: unknown; plugin?: string; cniArgs?: string } = {}): Promise<PluginOutcome> {
+  run(command: string, pod: TestNetns | undefined, id: string, opts: { conf?: unknown; plugin?: string; cniArgs?: string; env?: Record<string, string | undefined> } = {}): Promise<PluginOutcome> {
     return runPlugin({
       plugin: opts.plugin ?? "bridge",
       command,
@@ -147,6 +147,7 @@ export class DhcpLab {
       netns: pod?.path ?? "",
       node: this.node,
       cniArgs: opts.cniArgs,
+      env: opts.env,
     });
   }
 

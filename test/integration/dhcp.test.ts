@@ -1,7 +1,7 @@
 // dhcp IPAM + `dhcp daemon` against a real DHCP server (dnsmasq) in private netns; pods attached with the
 // bridge plugin. Asserts what the server sees (its lease file and log), the pod's kernel state and
 // traffic, and the daemon's files. Every process is killed by PID and every netns deleted in teardown.
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deleteAllNetns, runPlugin } from "./harness.ts";
@@ -120,6 +120,37 @@ describe.skipIf(!isRoot || !hasDnsmasq)("dhcp ipam with a real server", () => {
     await gc("dnet", []);
     await until("every lease released at the server", () => lab.serverLeases().length === 0);
     expect(stateFiles()).toEqual([]);
+  });
+
+  it("crash: bridge+dhcp killed after each step of ADD (the list from the code), then DEL (pod there or gone) or GC -> the daemon holds no lease; with the pod there the server's lease is released", async () => {
+    lab.startDnsmasq();
+    await lab.startDaemon();
+    const record = join(lab.stateDir, "..", "crash-points");
+    const rec = lab.newPod();
+    expect((await lab.run("ADD", rec, "ctr-rec", { env: { TSCNI_TEST_CRASH_AFTER: `record:${record}` } })).code).toBe(0);
+    expect((await lab.run("DEL", rec, "ctr-rec")).code).toBe(0);
+    const points = readFileSync(record, "utf8").trim().split("\n").map((l) => l.split("\t")).filter(([type]) => type === "bridge");
+    expect(points.length).toBeGreaterThan(3);
+    const modes = ["del", "gc", "del gone"] as const;
+    for (const [i, [, n, step]] of points.entries()) {
+      const mode = modes[i % modes.length]!;
+      const pod = lab.newPod();
+      const id = `ctr-crash-${n}`;
+      const add = await lab.run("ADD", pod, id, { env: { TSCNI_TEST_CRASH_AFTER: `bridge:${n}` } });
+      expect(add.code, `${step}: ADD was not killed`).not.toBe(0);
+      if (mode === "gc") {
+        const gc = await lab.run("GC", undefined, "unused", { conf: { ...lab.conf(), cniVersion: "1.1.0", "cni.dev/valid-attachments": [] } });
+        expect(gc.code, `${step}: ${gc.stdout}`).toBe(0);
+      } else {
+        if (mode === "del gone") pod.delete();
+        const del = await lab.run("DEL", mode === "del gone" ? undefined : pod, id);
+        expect(del.code, `${step}: ${del.stdout}`).toBe(0);
+      }
+      expect(stateFiles(), `killed after "${step}", then ${mode}`).toEqual([]);
+      const mine = clientIdHex(`${id}/dnet/eth0`); // "del gone": nothing can be sent from a gone pod, the server's lease expires
+      if (mode !== "del gone") await until(`killed after "${step}", then ${mode}: no lease at the server`, () => !lab.serverLeases().some((l) => l.includes(mine)));
+      pod.delete();
+    }
   });
 
   it("nak: the server restarts with another range -> the renewal is refused, the pod link goes down, CHECK -> 102, DEL ok", async () => {
